@@ -1,0 +1,589 @@
+"""SQLite storage: schema, migrations, article upserts with revisions, full-text index.
+
+The table layout is a contract for analysts (DESIGN.md "Storage"): change it only by
+appending a migration to ``MIGRATIONS``. This module must not import Scrapy: the item
+pipeline and the CLI both use it.
+
+Transactions: every write goes through ``Store.transaction()``, which opens
+``BEGIN IMMEDIATE`` so that a read-decide-write sequence (is this URL new? did its hash
+change?) holds the write lock from the start. A plain deferred transaction would read,
+then fail with SQLITE_BUSY when upgrading to a write while another crawl writes, and
+busy_timeout does not help in that case.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+import unicodedata
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlite_utils
+
+OUTCOMES = frozenset(
+    {"stored", "updated", "unchanged", "duplicate", "dropped", "error", "not_modified", "skipped"}
+)
+
+# Tables reported by counts(), in the order a summary should print them.
+TABLES = (
+    "articles", "authors", "article_authors", "sections", "revisions", "pages", "crawl_runs",
+)
+
+# crawl_runs column -> stats keys to look for, first found wins. The short names are what our
+# own pipelines should set; the others are the stats Scrapy keeps by itself.
+STAT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "requests": ("requests", "downloader/request_count"),
+    "articles_new": ("articles_new", "ingest/articles_new"),
+    "articles_updated": ("articles_updated", "ingest/articles_updated"),
+    "articles_unchanged": ("articles_unchanged", "ingest/articles_unchanged"),
+    "dropped": ("dropped", "item_dropped_count"),
+    "errors": ("errors", "log_count/ERROR"),
+    "duration_s": ("duration_s", "elapsed_time_seconds"),
+}
+
+
+def utcnow_iso() -> str:
+    """Now as ISO 8601 UTC with offset, e.g. 2026-11-27T07:00:00+00:00."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def name_key(name: str) -> str:
+    """Key that makes "José  Smith" and "jose smith" one author: accents, case, spacing folded."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.casefold().split())
+
+
+def content_hash_of(body_text: str) -> str:
+    """sha256 of body_text after whitespace folding (the contract's definition)."""
+    return hashlib.sha256(" ".join(body_text.split()).encode("utf-8")).hexdigest()
+
+
+def site_of(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.")
+
+
+def _json(value: Any) -> str:
+    # ensure_ascii=False keeps non-English text readable for analysts in sqlite3/Datasette.
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+# --- migrations -------------------------------------------------------------------------
+# Append new migrations to the end of MIGRATIONS; never edit or reorder an applied one.
+# Version = position in the list, starting at 1. A migration is either SQL (one or more
+# statements) or a function taking the sqlite_utils.Database; each runs in its own
+# transaction together with its schema_migrations row, so it is applied fully or not at all.
+
+MIGRATION_1 = """
+CREATE TABLE crawl_runs (
+    id INTEGER PRIMARY KEY,
+    spider TEXT NOT NULL,
+    site TEXT,
+    args TEXT,                      -- JSON
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL DEFAULT 'running',
+    requests INTEGER,
+    articles_new INTEGER,
+    articles_updated INTEGER,
+    articles_unchanged INTEGER,
+    dropped INTEGER,
+    errors INTEGER,
+    duration_s REAL,
+    stats TEXT                      -- JSON: the full stats dict
+);
+CREATE INDEX idx_crawl_runs_started_at ON crawl_runs (started_at);
+
+CREATE TABLE articles (
+    id INTEGER PRIMARY KEY,
+    canonical_url TEXT NOT NULL UNIQUE,
+    url TEXT NOT NULL,
+    site TEXT NOT NULL,
+    headline TEXT,
+    byline TEXT,
+    published_at TEXT,
+    modified_at TEXT,
+    section TEXT,
+    summary TEXT,
+    tags TEXT NOT NULL DEFAULT '[]',          -- JSON list of strings
+    language TEXT,
+    body_text TEXT NOT NULL DEFAULT '',
+    word_count INTEGER NOT NULL DEFAULT 0,
+    content_hash TEXT NOT NULL,
+    provenance TEXT NOT NULL DEFAULT '{}',    -- JSON: field -> source
+    authors_text TEXT,                        -- "A, B" for display
+    first_seen_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    fetched_at TEXT,
+    updated_at TEXT NOT NULL,                 -- when this row's content last changed
+    duplicate_of INTEGER REFERENCES articles (id) ON DELETE SET NULL,
+    similarity REAL
+);
+CREATE INDEX idx_articles_site ON articles (site);
+CREATE INDEX idx_articles_published_at ON articles (published_at);
+CREATE INDEX idx_articles_updated_at ON articles (updated_at);
+CREATE INDEX idx_articles_content_hash ON articles (content_hash);
+CREATE INDEX idx_articles_duplicate_of ON articles (duplicate_of);
+
+CREATE TABLE authors (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL UNIQUE,
+    url TEXT
+);
+
+CREATE TABLE article_authors (
+    article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    author_id INTEGER NOT NULL REFERENCES authors (id),
+    position INTEGER NOT NULL,
+    role TEXT,
+    PRIMARY KEY (article_id, position)
+);
+CREATE INDEX idx_article_authors_author_id ON article_authors (author_id);
+
+CREATE TABLE sections (
+    id INTEGER PRIMARY KEY,
+    article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    heading TEXT,
+    text TEXT NOT NULL,
+    paragraphs TEXT NOT NULL DEFAULT '[]',    -- JSON list of strings
+    UNIQUE (article_id, position)
+);
+
+CREATE TABLE revisions (
+    id INTEGER PRIMARY KEY,
+    article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    content_hash TEXT NOT NULL,
+    headline TEXT,
+    summary TEXT,
+    body_text TEXT NOT NULL,
+    word_count INTEGER,
+    published_at TEXT,
+    modified_at TEXT,
+    first_seen_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    run_id INTEGER REFERENCES crawl_runs (id) ON DELETE SET NULL,
+    UNIQUE (article_id, content_hash)
+);
+CREATE INDEX idx_revisions_content_hash ON revisions (content_hash);
+CREATE INDEX idx_revisions_run_id ON revisions (run_id);
+
+CREATE TABLE pages (
+    url TEXT PRIMARY KEY,
+    canonical_url TEXT,
+    site TEXT,
+    status INTEGER,
+    outcome TEXT NOT NULL,
+    reason TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    content_hash TEXT,
+    first_fetched_at TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    fetch_count INTEGER NOT NULL DEFAULT 1,
+    run_id INTEGER REFERENCES crawl_runs (id) ON DELETE SET NULL
+);
+CREATE INDEX idx_pages_canonical_url ON pages (canonical_url);
+CREATE INDEX idx_pages_site ON pages (site);
+CREATE INDEX idx_pages_outcome ON pages (outcome);
+CREATE INDEX idx_pages_content_hash ON pages (content_hash);
+CREATE INDEX idx_pages_run_id ON pages (run_id);
+
+-- External-content FTS5 index, named and shaped as sqlite-utils' enable_fts() makes it so
+-- that db["articles"].search() and Datasette find it. Our own triggers rather than
+-- enable_fts(): the update trigger fires only when an indexed column changes, so the
+-- frequent "unchanged" sightings (last_seen_at only) do not re-index the body.
+CREATE VIRTUAL TABLE [articles_fts] USING FTS5 (
+    [headline], [summary], [body_text],
+    tokenize='porter unicode61 remove_diacritics 2',
+    content=[articles]
+);
+CREATE TRIGGER [articles_ai] AFTER INSERT ON [articles] BEGIN
+    INSERT INTO [articles_fts] (rowid, [headline], [summary], [body_text])
+    VALUES (new.rowid, new.[headline], new.[summary], new.[body_text]);
+END;
+CREATE TRIGGER [articles_ad] AFTER DELETE ON [articles] BEGIN
+    INSERT INTO [articles_fts] ([articles_fts], rowid, [headline], [summary], [body_text])
+    VALUES ('delete', old.rowid, old.[headline], old.[summary], old.[body_text]);
+END;
+CREATE TRIGGER [articles_au] AFTER UPDATE OF [headline], [summary], [body_text] ON [articles]
+BEGIN
+    INSERT INTO [articles_fts] ([articles_fts], rowid, [headline], [summary], [body_text])
+    VALUES ('delete', old.rowid, old.[headline], old.[summary], old.[body_text]);
+    INSERT INTO [articles_fts] (rowid, [headline], [summary], [body_text])
+    VALUES (new.rowid, new.[headline], new.[summary], new.[body_text]);
+END;
+"""
+
+Migration = str | Callable[[sqlite_utils.Database], None]
+MIGRATIONS: list[Migration] = [MIGRATION_1]
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split SQL into statements; complete_statement understands BEGIN...END in triggers.
+
+    Needed because sqlite3's executescript() commits first, which would break the
+    one-transaction-per-migration rule.
+    """
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                yield buf
+            buf = ""
+    if buf.strip():  # trailing comments, or an incomplete statement that should fail loudly
+        yield buf
+
+
+# Article columns written from the record on insert and on update (JSON-encoded where needed).
+_CONTENT_COLUMNS = (
+    "url", "site", "headline", "byline", "published_at", "modified_at", "section", "summary",
+    "tags", "language", "body_text", "word_count", "content_hash", "provenance", "authors_text",
+    "fetched_at",
+)
+
+
+class Store:
+    """The crawl database. One instance per process/thread of writers; readers may use their
+    own connections at any time (WAL)."""
+
+    def __init__(self, path: str | os.PathLike, *, busy_timeout_ms: int = 30000):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # check_same_thread=False: Scrapy may call the store from a worker thread
+        # (deferToThread) as well as the reactor thread; _lock keeps their transactions apart.
+        self.conn = sqlite3.connect(
+            self.path, timeout=busy_timeout_ms / 1000, check_same_thread=False
+        )
+        self._lock = threading.RLock()
+        try:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            self.conn.execute("PRAGMA journal_mode = WAL")  # readers never block the writer
+            self.conn.execute("PRAGMA synchronous = NORMAL")  # safe with WAL, far fewer fsyncs
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self.db = sqlite_utils.Database(self.conn)
+            self.migrate()
+        except BaseException:
+            self.conn.close()
+            raise
+
+    # --- connection and transactions -----------------------------------------------------
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.execute("PRAGMA optimize")  # cheap; keeps query plans good for analysts
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic unit of writes: commit on success, roll back on any error.
+
+        Nested use (inside a caller's open transaction) becomes a savepoint.
+        """
+        with self._lock:
+            if self.conn.in_transaction:
+                with self.db.atomic():
+                    yield self.conn
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            with self.conn:  # commits, or rolls back on exception
+                yield self.conn
+
+    def _one(self, sql: str, params: tuple | dict = ()) -> dict | None:
+        cur = self.conn.cursor()
+        cur.row_factory = sqlite3.Row  # per cursor: leave the shared connection's rows as tuples
+        row = cur.execute(sql, params).fetchone()
+        return dict(row) if row is not None else None
+
+    # --- migrations -----------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        row = self.conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
+        return row[0] or 0
+
+    def migrate(self) -> list[int]:
+        """Apply the migrations not yet in schema_migrations; return their versions."""
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+        applied = []
+        for version, migration in enumerate(MIGRATIONS, start=1):
+            if version <= self.schema_version():  # cheap check without the write lock
+                continue
+            with self.transaction() as conn:
+                # Re-check under the lock: another process may have just migrated.
+                if conn.execute(
+                    "SELECT 1 FROM schema_migrations WHERE version = ?", (version,)
+                ).fetchone():
+                    continue
+                if isinstance(migration, str):
+                    for statement in _statements(migration):
+                        conn.execute(statement)
+                else:
+                    migration(self.db)
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                    (version, utcnow_iso()),
+                )
+            applied.append(version)
+        return applied
+
+    # --- crawl runs -------------------------------------------------------------------------
+
+    def start_run(self, spider: str, *, site: str | None = None, args: dict | None = None) -> int:
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO crawl_runs (spider, site, args, started_at, status)"
+                " VALUES (?, ?, ?, ?, 'running')",
+                (spider, site, _json(args or {}), utcnow_iso()),
+            )
+            return cur.lastrowid
+
+    def finish_run(self, run_id: int, *, stats: dict, status: str = "finished") -> None:
+        """Close a run. ``stats`` is stored whole as JSON (Scrapy's datetimes become strings);
+        the columns in STAT_COLUMNS are extracted for easy querying."""
+        finished_at = utcnow_iso()
+        values: dict[str, Any] = {}
+        for column, keys in STAT_COLUMNS.items():
+            values[column] = next((stats[k] for k in keys if stats.get(k) is not None), None)
+        with self.transaction() as conn:
+            run = self._one("SELECT started_at FROM crawl_runs WHERE id = ?", (run_id,))
+            if run is None:
+                raise KeyError(f"no crawl run with id {run_id}")
+            if values["duration_s"] is None:
+                started = datetime.fromisoformat(run["started_at"])
+                values["duration_s"] = (
+                    datetime.fromisoformat(finished_at) - started
+                ).total_seconds()
+            conn.execute(
+                "UPDATE crawl_runs SET finished_at = :finished_at, status = :status,"
+                " stats = :stats, " + ", ".join(f"{c} = :{c}" for c in STAT_COLUMNS)
+                + " WHERE id = :id",
+                {**values, "finished_at": finished_at, "status": status,
+                 "stats": _json(stats), "id": run_id},
+            )
+
+    # --- pages --------------------------------------------------------------------------
+
+    def record_page(
+        self,
+        url: str,
+        *,
+        run_id: int | None,
+        status: int | None,
+        outcome: str,
+        reason: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        content_hash: str | None = None,
+        canonical_url: str | None = None,
+        fetched_at: str,
+        site: str | None = None,
+    ) -> None:
+        """Upsert the latest state of one fetched URL.
+
+        ETag, Last-Modified, content hash and canonical URL keep their previous value when
+        this fetch did not give one: a 304 or an error must not erase what the next
+        conditional request and the dedupe step rely on.
+        """
+        if outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {outcome!r}; expected one of {sorted(OUTCOMES)}")
+        with self.transaction() as conn:
+            conn.execute(
+                """
+                INSERT INTO pages (url, canonical_url, site, status, outcome, reason, etag,
+                                   last_modified, content_hash, first_fetched_at, fetched_at,
+                                   fetch_count, run_id)
+                VALUES (:url, :canonical_url, :site, :status, :outcome, :reason, :etag,
+                        :last_modified, :content_hash, :fetched_at, :fetched_at, 1, :run_id)
+                ON CONFLICT (url) DO UPDATE SET
+                    canonical_url = coalesce(excluded.canonical_url, pages.canonical_url),
+                    site = excluded.site,
+                    status = excluded.status,
+                    outcome = excluded.outcome,
+                    reason = excluded.reason,
+                    etag = coalesce(excluded.etag, pages.etag),
+                    last_modified = coalesce(excluded.last_modified, pages.last_modified),
+                    content_hash = coalesce(excluded.content_hash, pages.content_hash),
+                    fetched_at = excluded.fetched_at,
+                    fetch_count = pages.fetch_count + 1,
+                    run_id = excluded.run_id
+                """,
+                {
+                    "url": url, "canonical_url": canonical_url,
+                    "site": site or site_of(canonical_url or url), "status": status,
+                    "outcome": outcome, "reason": reason, "etag": etag,
+                    "last_modified": last_modified, "content_hash": content_hash,
+                    "fetched_at": fetched_at, "run_id": run_id,
+                },
+            )
+
+    def get_page(self, url: str) -> dict | None:
+        return self._one("SELECT * FROM pages WHERE url = ?", (url,))
+
+    # --- articles -----------------------------------------------------------------------
+
+    def upsert_article(self, article: dict, *, run_id: int | None = None) -> tuple[str, int]:
+        """Store one record (``ItemAdapter(Article).asdict()``); one row per canonical_url.
+
+        Returns ("new" | "updated" | "unchanged", article_id). Everything happens in one
+        transaction, so a killed crawl never leaves a half-written article.
+        """
+        a = _record(article)
+        now = utcnow_iso()
+        seen = a["fetched_at"] or now
+        with self.transaction() as conn:
+            row = self._one(
+                "SELECT id, content_hash FROM articles WHERE canonical_url = ?",
+                (a["canonical_url"],),
+            )
+            if row is not None and row["content_hash"] == a["content_hash"]:
+                conn.execute(
+                    "UPDATE articles SET last_seen_at = ?, fetched_at = ? WHERE id = ?",
+                    (seen, a["fetched_at"], row["id"]),
+                )
+                conn.execute(
+                    "UPDATE revisions SET last_seen_at = ?"
+                    " WHERE article_id = ? AND content_hash = ?",
+                    (seen, row["id"], a["content_hash"]),
+                )
+                return "unchanged", row["id"]
+
+            values = {c: a[c] for c in _CONTENT_COLUMNS}
+            values.update(last_seen_at=seen, updated_at=now)
+            if row is None:
+                values.update(canonical_url=a["canonical_url"], first_seen_at=seen)
+                cols = ", ".join(values)
+                article_id = conn.execute(
+                    f"INSERT INTO articles ({cols}) VALUES ({', '.join(':' + c for c in values)})"
+                    " RETURNING id",
+                    values,
+                ).fetchone()[0]
+                result = "new"
+            else:
+                # A real UPDATE (not INSERT OR REPLACE): REPLACE deletes the old row without
+                # firing the delete trigger, leaving stale words in articles_fts.
+                article_id = row["id"]
+                conn.execute(
+                    f"UPDATE articles SET {', '.join(f'{c} = :{c}' for c in values)}"
+                    " WHERE id = :id",
+                    {**values, "id": article_id},
+                )
+                conn.execute("DELETE FROM sections WHERE article_id = ?", (article_id,))
+                conn.execute("DELETE FROM article_authors WHERE article_id = ?", (article_id,))
+                result = "updated"
+
+            self._write_children(article_id, a)
+            # Conflict = this content was seen before (A -> B -> A): keep its first_seen_at.
+            conn.execute(
+                """
+                INSERT INTO revisions (article_id, content_hash, headline, summary, body_text,
+                    word_count, published_at, modified_at, first_seen_at, last_seen_at, run_id)
+                VALUES (:article_id, :content_hash, :headline, :summary, :body_text,
+                    :word_count, :published_at, :modified_at, :seen, :seen, :run_id)
+                ON CONFLICT (article_id, content_hash) DO UPDATE SET
+                    last_seen_at = excluded.last_seen_at
+                """,
+                {**{k: a[k] for k in ("content_hash", "headline", "summary", "body_text",
+                                      "word_count", "published_at", "modified_at")},
+                 "article_id": article_id, "seen": seen, "run_id": run_id},
+            )
+        return result, article_id
+
+    def _write_children(self, article_id: int, a: dict) -> None:
+        for position, author in enumerate(a["authors"]):
+            key = name_key(author["name"])
+            # Keep the first-seen display name and URL; fill the URL in if it was missing.
+            author_id = self.conn.execute(
+                "INSERT INTO authors (name, name_key, url) VALUES (?, ?, ?)"
+                " ON CONFLICT (name_key) DO UPDATE SET url = coalesce(authors.url, excluded.url)"
+                " RETURNING id",
+                (" ".join(author["name"].split()), key, author.get("url")),
+            ).fetchone()[0]
+            self.conn.execute(
+                "INSERT INTO article_authors (article_id, author_id, position, role)"
+                " VALUES (?, ?, ?, ?)",
+                (article_id, author_id, position, author.get("role")),
+            )
+        self.conn.executemany(
+            "INSERT INTO sections (article_id, position, heading, text, paragraphs)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [
+                (article_id, position, s.get("heading"), "\n\n".join(s.get("paragraphs") or []),
+                 _json(list(s.get("paragraphs") or [])))
+                for position, s in enumerate(a["sections"])
+            ],
+        )
+
+    def find_by_content_hash(self, content_hash: str) -> dict | None:
+        """The earliest stored article with this body hash, under any URL (for dedupe)."""
+        return _decode(self._one(
+            "SELECT * FROM articles WHERE content_hash = ? ORDER BY id LIMIT 1", (content_hash,)
+        ))
+
+    def article_by_url(self, canonical_url: str) -> dict | None:
+        return _decode(self._one(
+            "SELECT * FROM articles WHERE canonical_url = ?", (canonical_url,)
+        ))
+
+    def counts(self) -> dict[str, int]:
+        return {t: self.conn.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0] for t in TABLES}
+
+
+def _record(article: Any) -> dict:
+    """Normalise an Article (dataclass) or its asdict() form into what upsert needs."""
+    if dataclasses.is_dataclass(article) and not isinstance(article, type):
+        article = dataclasses.asdict(article)
+    a = dict(article)
+    a["canonical_url"] = a.get("canonical_url") or a.get("url")
+    if not a["canonical_url"]:
+        raise ValueError("article has neither canonical_url nor url")
+    a["url"] = a.get("url") or a["canonical_url"]
+    a["site"] = a.get("site") or site_of(a["canonical_url"])
+    a["body_text"] = a.get("body_text") or ""
+    a["content_hash"] = a.get("content_hash") or content_hash_of(a["body_text"])
+    a["word_count"] = a.get("word_count") or len(a["body_text"].split())
+    a["fetched_at"] = a.get("fetched_at") or None
+    # Authors without a usable name cannot be keyed; skip them rather than store "".
+    a["authors"] = [
+        _asdict(x) for x in a.get("authors") or [] if name_key(_asdict(x).get("name") or "")
+    ]
+    a["sections"] = [_asdict(s) for s in a.get("sections") or []]
+    a["authors_text"] = ", ".join(" ".join(x["name"].split()) for x in a["authors"]) or None
+    a["tags"] = _json(list(a.get("tags") or []))
+    a["provenance"] = _json(dict(a.get("provenance") or {}))
+    for key in ("headline", "byline", "published_at", "modified_at", "section", "summary",
+                "language"):
+        a.setdefault(key, None)
+    return a
+
+
+def _asdict(obj: Any) -> dict:
+    return dataclasses.asdict(obj) if dataclasses.is_dataclass(obj) else dict(obj)
+
+
+def _decode(row: dict | None) -> dict | None:
+    """Articles rows for Python callers: JSON columns as lists/dicts."""
+    if row is not None:
+        row["tags"] = json.loads(row["tags"] or "[]")
+        row["provenance"] = json.loads(row["provenance"] or "{}")
+    return row
