@@ -1,0 +1,1 @@
+"""news-ingest: crawl tech news sites into clean article records in SQLite."""

@@ -1,0 +1,195 @@
+"""HTML + URL -> Article. Pure: no Scrapy, no network, no state kept between calls.
+
+``extract_article(html, url, profile=None)`` is the contract (DESIGN.md). It never raises on a
+bad page: it returns what it found, and the validate pipeline decides whether that is an
+article. The cascade per field is structured data, then the site profile's selectors, then
+heuristics on the DOM; each field's source goes into ``provenance``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+
+import parsel
+from w3lib.encoding import html_to_unicode
+
+from ..items import Article, Section
+from . import chrome, content, fields
+from .metadata import jsonld_text, read_metadata
+from .text import fold, normalise
+
+__all__ = ["extract_article", "content_hash", "decode_html"]
+
+# Pages larger than this are cut before parsing: no article needs 20 MB of markup, and the
+# cost of parsing grows with it (a hostile page must not stall the crawl).
+MAX_HTML_CHARS = 20_000_000
+
+
+def decode_html(html: bytes | str, content_type: str | None = None) -> str:
+    if isinstance(html, str):
+        return html
+    _, text = html_to_unicode(content_type, bytes(html))
+    return text
+
+
+def content_hash(body_text: str) -> str:
+    return hashlib.sha256(fold(body_text).encode("utf-8")).hexdigest()
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def _profile_get(profile, name, default=None):
+    return getattr(profile, name, default) if profile is not None else default
+
+
+def extract_article(html: bytes | str, url: str, profile=None, *,
+                    fetched_at: datetime | str | None = None,
+                    template=None) -> Article:
+    """Extract the clean record of one page.
+
+    ``profile`` is a ``SiteProfile`` (sites.toml) or None; ``template`` an optional set of
+    learned chrome fingerprints for the page's site; ``fetched_at`` the fetch time (now when
+    omitted), used for relative dates and to reject dates in the future.
+    """
+    now = _as_datetime(fetched_at)
+    text = decode_html(html)[:MAX_HTML_CHARS]
+    if not text.strip():
+        text = "<html></html>"
+    sel = parsel.Selector(text=text, base_url=url)
+    root = sel.root
+    provenance: dict[str, str] = {}
+
+    md = read_metadata(root)
+    chrome.strip_junk(root)
+    names = fields.site_names(md, url)
+    selectors = _profile_get(profile, "selectors", {}) or {}
+
+    def from_profile(name):
+        query = selectors.get(name)
+        if not query:
+            return None
+        found = [fold(t) for t in _select(sel, query).getall()]
+        found = [t for t in found if t]
+        return found or None
+
+    canonical, provenance["canonical_url"] = fields.canonical_url(md, url)
+
+    head, provenance["headline"] = fields.headline(root, md, names)
+    if (picked := from_profile("headline")):
+        head, provenance["headline"] = picked[0], "selector:sites.toml"
+    head_el = _find_heading(root, head)
+
+    authors, byline, provenance["authors"] = fields.authors(root, md, url, names, head_el)
+    if (picked := from_profile("byline")):
+        from .byline import parse_byline
+        byline = " ".join(picked)
+        authors = parse_byline(byline, site_names=names)
+        provenance["authors"] = "selector:sites.toml"
+    provenance["byline"] = provenance["authors"] if byline else "none"
+
+    tz = _profile_get(profile, "tzinfo")
+    published, provenance["published_at"] = fields.published_at(
+        root, md, url, now=now, default_tz=tz, head_el=head_el)
+    if (picked := from_profile("published_at")):
+        from .dates import extract_date_from_text
+        value = extract_date_from_text(picked[0], now=now, default_tz=tz)
+        if value:
+            published, provenance["published_at"] = value, "selector:sites.toml"
+    modified, provenance["modified_at"] = fields.modified_at(md, now=now, default_tz=tz)
+
+    sect, provenance["section"] = fields.section(root, md, head_el)
+    if (picked := from_profile("section")):
+        sect, provenance["section"] = picked[0], "selector:sites.toml"
+    summ, provenance["summary"] = fields.summary(md)
+    tag_list, provenance["tags"] = fields.tags(md)
+    lang, provenance["language"] = fields.language(md)
+
+    sections, provenance["sections"] = _body(
+        sel, root, md, profile, head=head, skip={byline, sect} - {None}, template=template)
+    body_text = content.sections_text(sections)
+
+    return Article(
+        url=url,
+        canonical_url=canonical,
+        site=fields.site_of(canonical) or fields.site_of(url),
+        headline=normalise(head) if head else None,
+        authors=authors,
+        byline=normalise(byline) if byline else None,
+        published_at=published,
+        modified_at=modified,
+        section=normalise(sect) if sect else None,
+        summary=normalise(summ) if summ else None,
+        tags=tag_list,
+        language=lang,
+        sections=sections,
+        body_text=body_text,
+        word_count=len(body_text.split()),
+        content_hash=content_hash(body_text),
+        fetched_at=now.isoformat(),
+        provenance={k: v for k, v in provenance.items() if v != "none"},
+    )
+
+
+def _as_datetime(value) -> datetime:
+    if value is None:
+        return utc_now()
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def _select(sel: parsel.Selector, query: str):
+    if query.startswith("xpath:"):
+        return sel.xpath(query[len("xpath:"):])
+    q = query.removeprefix("css:")
+    return sel.css(q if "::" in q else q + " *::text")
+
+
+def _find_heading(root, head):
+    if not head:
+        return None
+    from .text import element_text
+    for tag in ("h1", "h2"):
+        for el in root.iter(tag):
+            if element_text(el) == head:
+                return el
+    return None
+
+
+def _body(sel, root, md, profile, *, head, skip, template):
+    """-> (sections, source)."""
+    extra = [lambda _root, q=q: [s.root for s in _select_elements(sel, q)]
+             for q in (_profile_get(profile, "chrome_selectors", ()) or ())]
+    chrome.remove_chrome(root, extra_selectors=extra)
+    if template:
+        template.remove_from(root)
+    blocks = content.iter_blocks(root)
+    container = None
+    body_query = (_profile_get(profile, "selectors", {}) or {}).get("body")
+    source = "heuristic"
+    if body_query:
+        found = _select_elements(sel, body_query)
+        if found:
+            container, source = found[0].root, "selector:sites.toml"
+    if container is None:
+        container = content.choose_container(blocks, root)
+    evidence = jsonld_text(md.jsonld("articleBody"))
+    if container is None:
+        if evidence:
+            paras = [fold(p) for p in evidence.split("\n") if fold(p)]
+            return [Section(heading=None, paragraphs=paras)], "json-ld"
+        return [], "none"
+    kept = content.body_blocks(blocks, container, headline=fold(head) if head else None,
+                               skip_texts=frozenset(skip), evidence=evidence)
+    return content.to_sections(kept), source
+
+
+def _select_elements(sel, query: str):
+    if query.startswith("xpath:"):
+        return sel.xpath(query[len("xpath:"):])
+    return sel.css(query.removeprefix("css:"))

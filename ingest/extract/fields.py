@@ -1,0 +1,437 @@
+"""One function per field of the record. Each returns ``(value, source)``; source names where
+the value came from for ``provenance`` ("json-ld", "meta:og:title", "heuristic:h1", ...)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, tzinfo
+from urllib.parse import urljoin, urlsplit
+
+from w3lib.url import url_query_cleaner
+
+from ..items import Author
+from .byline import clean_author_name, dedupe_authors, parse_byline
+from .chrome import attribute_tokens
+from .dates import extract_date_from_text, parse_date
+from .metadata import PageMetadata, jsonld_text
+from .text import element_text, fold
+
+# ---------------------------------------------------------------- URL, site, canonical
+
+# Query parameters that identify a campaign or a click, never the page.
+TRACKING_PARAMS = (
+    "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "utm_id",
+    "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "ref_src",
+    "cmpid", "ncid", "sr_share", "smid", "taid", "__twitter_impression",
+)
+
+
+def normalise_url(url: str) -> str:
+    url = url.strip().split("#", 1)[0]
+    return url_query_cleaner(url, TRACKING_PARAMS, remove=True, keep_fragments=False)
+
+
+def site_of(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.")
+
+
+def canonical_url(md: PageMetadata, url: str) -> tuple[str, str]:
+    for value, source in ((md.canonical, "link:canonical"),
+                          (next(iter(md.meta_all("og:url")), None), "meta:og:url")):
+        if value and not value.startswith(("javascript:", "data:")):
+            absolute = urljoin(url, value)
+            if urlsplit(absolute).scheme in ("http", "https"):
+                return normalise_url(absolute), source
+    return normalise_url(url), "url"
+
+
+# ---------------------------------------------------------------- headline
+
+# Separators between a headline and the site's name in <title> and og:title.
+TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·•»/]\s+|\s+::\s+")
+_QUOTES = str.maketrans("‘’“”", "''\"\"")
+
+
+def _title_key(text: str) -> str:
+    return re.sub(r"\W+", " ", text.translate(_QUOTES).casefold()).strip()
+
+
+def strip_site_name(title: str, site_names: tuple[str, ...]) -> str:
+    """'Headline | Site Name' -> 'Headline'; keeps the longest part when the site is unknown."""
+    parts = [p for p in TITLE_SEPARATORS.split(title) if p.strip()]
+    if len(parts) < 2:
+        return title
+    keys = {_title_key(s) for s in site_names if s}
+    rest = [p for p in parts if _title_key(p) not in keys and
+            not any(k and (k in _title_key(p) and len(_title_key(p)) <= len(k) + 6) for k in keys)]
+    if rest and len(rest) < len(parts):
+        return fold(" - ".join(rest)) if len(rest) > 1 else fold(rest[0])
+    return fold(max(parts, key=len))
+
+
+def _similar(a: str, b: str) -> bool:
+    ka, kb = _title_key(a), _title_key(b)
+    if not ka or not kb:
+        return False
+    if ka in kb or kb in ka:
+        return True
+    ta, tb = set(ka.split()), set(kb.split())
+    return len(ta & tb) >= 0.6 * min(len(ta), len(tb))
+
+
+def headline(root, md: PageMetadata, site_names: tuple[str, ...]) -> tuple[str | None, str]:
+    meta_titles = []
+    jl = jsonld_text(md.jsonld("headline")) or jsonld_text(md.jsonld_article.get("name"))
+    if jl:
+        meta_titles.append((jl, "json-ld"))
+    for name in ("og:title", "twitter:title"):
+        found = md.meta_first(name)
+        if found:
+            meta_titles.append((strip_site_name(found[0], site_names), found[1]))
+    title_el = root.find(".//title")
+    page_title = fold(title_el.text_content()) if title_el is not None else ""
+    if page_title:
+        meta_titles.append((strip_site_name(page_title, site_names), "title"))
+
+    h1s = [t for t in (element_text(h) for h in root.iter("h1")) if 3 <= len(t) <= 400]
+    # The visible headline wins where it agrees with what the page says its title is:
+    # it is the text a reader sees, while metadata is often shortened for search engines.
+    for h in h1s:
+        if any(_similar(h, m) for m, _ in meta_titles):
+            return h, "heuristic:h1"
+    for value, source in meta_titles:
+        if source != "title":
+            return value, source
+    if h1s:
+        return h1s[0], "heuristic:h1"
+    if meta_titles:
+        return meta_titles[0]
+    return None, "none"
+
+
+# ---------------------------------------------------------------- authors and byline
+
+# class/id/itemprop/rel tokens that mark a visible byline.
+BYLINE_TOKENS = frozenset(("byline", "author", "authors", "by-line", "writer", "contributor",
+                           "article-author", "post-author", "author-name", "byline-name",
+                           "creator", "reporter"))
+# A visible byline is short; longer blocks with these tokens are author bios.
+BYLINE_MAX_CHARS = 200
+BYLINE_PREFIX = re.compile(r"^\s*(by|written\s+by|posted\s+by|words\s+by|von|par|por)\b", re.I)
+
+
+def byline_elements(root):
+    """Visible elements that look like a byline, in document order, outermost first."""
+    found = []
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el.tag in ("html", "body", "head"):
+            continue
+        tokens = attribute_tokens(el)
+        itemprop = (el.get("itemprop") or "").split()
+        rel = (el.get("rel") or "").split()
+        if tokens & BYLINE_TOKENS or "author" in itemprop or "author" in rel:
+            if not any(_is_ancestor(f, el) for f in found):
+                found.append(el)
+    return found
+
+
+def _is_ancestor(a, el) -> bool:
+    p = el.getparent()
+    while p is not None:
+        if p is a:
+            return True
+        p = p.getparent()
+    return False
+
+
+def visible_byline(root, head_el) -> tuple[str | None, object | None]:
+    """The byline text a reader sees: a byline-marked element, or a 'By ...' line."""
+    for el in byline_elements(root):
+        text = element_text(el)
+        if 2 < len(text) <= BYLINE_MAX_CHARS:
+            return text, el
+    # No marked element: a short "By ..." block after the headline.
+    if head_el is not None:
+        for el in head_el.itersiblings():
+            for node in el.iter():
+                if not isinstance(node.tag, str):
+                    continue
+                text = element_text(node)
+                if len(text) <= BYLINE_MAX_CHARS and BYLINE_PREFIX.match(text):
+                    return text, node
+                break
+    return None, None
+
+
+def _author_urls(el, base_url: str) -> dict[str, str]:
+    urls = {}
+    if el is None:
+        return urls
+    for a in el.iter("a"):
+        name = fold(a.text_content())
+        href = a.get("href")
+        if name and href and not href.startswith(("mailto:", "javascript:")):
+            urls[name.casefold()] = urljoin(base_url, href)
+    return urls
+
+
+def _jsonld_people(md: PageMetadata, base_url: str, site_names) -> list[Author]:
+    value = md.jsonld("author") or md.jsonld("creator")
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    people = []
+    for item in items:
+        url = None
+        if isinstance(item, dict):
+            types = item.get("@type")
+            types = types if isinstance(types, list) else [types]
+            if "Organization" in types or "NewsMediaOrganization" in types:
+                continue
+            name = jsonld_text(item.get("name"))
+            url = item.get("url") if isinstance(item.get("url"), str) else None
+        else:
+            name = jsonld_text(item)
+        for part in (name or "").split(","):
+            # "A, B" in one name field lists several people; "A, Role" is handled by clean.
+            cleaned = clean_author_name(part, site_names=site_names)
+            if cleaned:
+                people.append(Author(cleaned, None, urljoin(base_url, url) if url else None))
+    return people
+
+
+def authors(root, md: PageMetadata, url: str, site_names, head_el):
+    """-> (authors, byline text, source)."""
+    byline_text, byline_el = visible_byline(root, head_el)
+    visible = parse_byline(byline_text, site_names=site_names) if byline_text else []
+    urls = _author_urls(byline_el, url)
+    for a in visible:
+        if a.url is None and a.name.casefold() in urls:
+            a.url = urls[a.name.casefold()]
+    structured = _jsonld_people(md, url, site_names)
+    source = "json-ld"
+    if not structured:
+        for name in ("author", "article:author", "parsely-author", "sailthru.author",
+                     "dc.creator", "byl"):
+            for value in md.meta_all(name):
+                if value.startswith("http"):
+                    continue
+                structured += [Author(n) for n in
+                               (clean_author_name(p, site_names=site_names)
+                                for p in value.split(",")) if n]
+            if structured:
+                source = f"meta:{name}"
+                break
+    if visible:
+        # The visible byline names people with their roles; structured data confirms them.
+        return dedupe_authors(visible), byline_text, "heuristic:byline"
+    if structured:
+        return dedupe_authors(structured), byline_text, source
+    return [], byline_text, "none"
+
+
+# ---------------------------------------------------------------- dates
+
+PUBLISHED_META = ("article:published_time", "og:published_time", "published_time",
+                  "datepublished", "pubdate", "publishdate", "publish-date", "date",
+                  "dc.date", "dc.date.issued", "dcterms.created", "parsely-pub-date",
+                  "sailthru.date", "article.published", "cxenseparse:recs:publishtime")
+MODIFIED_META = ("article:modified_time", "og:updated_time", "modified_time", "datemodified",
+                 "dcterms.modified", "last-modified", "article.updated")
+# class/id tokens of visible timestamps.
+DATE_TOKENS = frozenset(("date", "time", "published", "posted", "timestamp", "dateline",
+                         "pubdate", "post-date", "entry-date", "article-date", "meta",
+                         "datetime", "updated"))
+URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?:/|[-_]|$)")
+DATE_TEXT_MAX_CHARS = 120
+
+
+def published_at(root, md: PageMetadata, url: str, *, now: datetime,
+                 default_tz: tzinfo | None, head_el) -> tuple[str | None, str]:
+    def parse(v):
+        return parse_date(v, now=now, default_tz=default_tz) if v else None
+
+    value = parse(jsonld_text(md.jsonld("datePublished")))
+    if value:
+        return value, "json-ld"
+    for name in PUBLISHED_META:
+        for raw in md.meta_all(name):
+            value = parse(raw)
+            if value:
+                return value, f"meta:{name}"
+    for el in md.itemprops.get("datePublished", ()):
+        value = parse(el.get("datetime") or el.get("content") or element_text(el))
+        if value:
+            return value, "microdata"
+    value = parse(jsonld_text(md.jsonld("dateCreated")))
+    if value:
+        return value, "json-ld"
+    times = list(root.iter("time"))
+    for el in times:
+        if el.get("pubdate") is not None or "published" in attribute_tokens(el):
+            value = parse(el.get("datetime") or element_text(el))
+            if value:
+                return value, "time"
+    for el in times:
+        value = parse(el.get("datetime")) or parse(element_text(el))
+        if value:
+            return value, "time"
+    value = _visible_date(root, head_el, now=now, default_tz=default_tz)
+    if value:
+        return value, "heuristic:text"
+    m = URL_DATE.search(urlsplit(url).path)
+    if m:
+        value = parse(f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}")
+        if value:
+            return value, "url"
+    return None, "none"
+
+
+def _visible_date(root, head_el, *, now, default_tz) -> str | None:
+    # Timestamp-marked short elements first, then short blocks right after the headline.
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el.tag in ("html", "body"):
+            continue
+        if attribute_tokens(el) & DATE_TOKENS:
+            text = element_text(el)
+            if text and len(text) <= DATE_TEXT_MAX_CHARS:
+                value = extract_date_from_text(text, now=now, default_tz=default_tz)
+                if value:
+                    return value
+    if head_el is not None:
+        for i, el in enumerate(head_el.itersiblings()):
+            if i >= 6:
+                break
+            text = element_text(el)
+            if text and len(text) <= DATE_TEXT_MAX_CHARS:
+                value = extract_date_from_text(text, now=now, default_tz=default_tz)
+                if value:
+                    return value
+    return None
+
+
+def modified_at(md: PageMetadata, *, now, default_tz) -> tuple[str | None, str]:
+    value = jsonld_text(md.jsonld("dateModified"))
+    if value:
+        parsed = parse_date(value, now=now, default_tz=default_tz)
+        if parsed:
+            return parsed, "json-ld"
+    for name in MODIFIED_META:
+        for raw in md.meta_all(name):
+            parsed = parse_date(raw, now=now, default_tz=default_tz)
+            if parsed:
+                return parsed, f"meta:{name}"
+    for el in md.itemprops.get("dateModified", ()):
+        parsed = parse_date(el.get("datetime") or el.get("content") or element_text(el),
+                            now=now, default_tz=default_tz)
+        if parsed:
+            return parsed, "microdata"
+    return None, "none"
+
+
+# ---------------------------------------------------------------- section, summary, tags, language
+
+# class/id tokens of a visible section label ("News" above the headline).
+SECTION_TOKENS = frozenset(("category", "section", "kicker", "eyebrow", "rubric", "topic",
+                            "post-category", "article-section", "cat-links"))
+SECTION_MAX_CHARS = 40
+
+
+def section(root, md: PageMetadata, head_el) -> tuple[str | None, str]:
+    value = jsonld_text(md.jsonld("articleSection"))
+    if value:
+        return value, "json-ld"
+    found = md.meta_first("article:section", "section", "parsely-section", "category")
+    if found:
+        return found
+    # A short label in the title block, before the headline.
+    scope = head_el.getparent() if head_el is not None else None
+    if scope is not None:
+        for el in scope.iter():
+            if el is head_el:
+                break
+            if isinstance(el.tag, str) and attribute_tokens(el) & SECTION_TOKENS:
+                text = element_text(el)
+                if 0 < len(text) <= SECTION_MAX_CHARS:
+                    return text, "heuristic:label"
+    return None, "none"
+
+
+def summary(md: PageMetadata) -> tuple[str | None, str]:
+    found = md.meta_first("description", "og:description", "twitter:description")
+    if found:
+        return found
+    value = jsonld_text(md.jsonld("description"))
+    return (value, "json-ld") if value else (None, "none")
+
+
+def tags(md: PageMetadata) -> tuple[list[str], str]:
+    def split(values):
+        out = []
+        for v in values:
+            out.extend(fold(p) for p in str(v).split(","))
+        return [t for t in out if t]
+
+    found = md.meta_all("article:tag")
+    if found:
+        return _unique(split(found)), "meta:article:tag"
+    kw = md.jsonld("keywords")
+    if kw:
+        items = kw if isinstance(kw, list) else [kw]
+        return _unique(split(jsonld_text(i) or "" for i in items)), "json-ld"
+    for name in ("news_keywords", "keywords", "parsely-tags"):
+        found = md.meta_all(name)
+        if found:
+            return _unique(split(found)), f"meta:{name}"
+    return [], "none"
+
+
+def _unique(items):
+    seen, out = set(), []
+    for i in items:
+        k = i.casefold()
+        if k not in seen:
+            seen.add(k)
+            out.append(i)
+    return out
+
+
+_LANG = re.compile(r"^([A-Za-z]{2,3})(?:[-_]([A-Za-z]{2}|\d{3}|[A-Za-z]{4}))?")
+
+
+def bcp47(value: str | None) -> str | None:
+    m = _LANG.match((value or "").strip())
+    if not m:
+        return None
+    lang, region = m.group(1).lower(), m.group(2)
+    if region:
+        region = region.title() if len(region) == 4 else region.upper()
+        return f"{lang}-{region}"
+    return lang
+
+
+def language(md: PageMetadata) -> tuple[str | None, str]:
+    candidates = ((md.html_lang, "html:lang"),
+                  (jsonld_text(md.jsonld("inLanguage")), "json-ld"),
+                  (next(iter(md.meta_all("og:locale")), None), "meta:og:locale"),
+                  (next(iter(md.meta_all("content-language")), None), "meta:content-language"))
+    for value, source in candidates:
+        code = bcp47(value)
+        if code:
+            return code, source
+    return None, "none"
+
+
+def site_names(md: PageMetadata, url: str) -> tuple[str, ...]:
+    """Names the site goes by: og:site_name, JSON-LD publisher, host name pieces."""
+    names = md.meta_all("og:site_name") + md.meta_all("application-name")
+    pub = md.jsonld("publisher")
+    if pub:
+        name = jsonld_text(pub)
+        if name:
+            names.append(name)
+    host = site_of(url)
+    names.append(host)
+    names.append(host.rsplit(".", 1)[0])
+    return tuple(dict.fromkeys(n for n in names if n))

@@ -1,0 +1,57 @@
+"""Scrapy settings for `scrapy crawl news`. Every setting says why it has its value.
+
+Override any of them on the command line (`-s NAME=VALUE`); INGEST_DB and INGEST_SITES also
+read the environment variables of the same names.
+"""
+
+import os
+
+BOT_NAME = "news-ingest"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# --- our own settings -------------------------------------------------------------------
+# The SQLite database the store pipeline writes (created with its parent folder).
+INGEST_DB = os.environ.get("INGEST_DB", "data/news.db")
+# The sites to crawl (see README "Configuring sites").
+INGEST_SITES = os.environ.get("INGEST_SITES", "sites.toml")
+# Article validation: fewer body words than this is a teaser, a stub or a listing page.
+INGEST_MIN_WORDS = 80
+
+# --- politeness -------------------------------------------------------------------------
+# Say who we are and where to read about us; publishers block anonymous scrapers.
+USER_AGENT = "news-ingest/0.1 (article indexer; +https://github.com/news-ingest/news-ingest)"
+ROBOTSTXT_OBEY = True
+# AutoThrottle adapts the delay to each server's latency: never faster than it can answer.
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+# At most this many requests in flight to one site at a time.
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+CONCURRENT_REQUESTS = 32
+DOWNLOAD_DELAY = 0.25
+# No article page needs more than 10 MB; a bigger body is a mistake or an attack.
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+DOWNLOAD_TIMEOUT = 30
+# Retry transient failures a few times, never forever.
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+# Follow links at most this deep from the start pages (a site profile can lower it).
+DEPTH_LIMIT = 3
+# Cookies are not needed to read articles and make crawls depend on history.
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# --- pipelines: one concern each, in this order -----------------------------------------
+ITEM_PIPELINES = {
+    "pipelines.validate.ValidatePipeline": 100,
+    "pipelines.clean.CleanPipeline": 200,
+    "pipelines.dedupe.DedupePipeline": 300,
+    "pipelines.store.StorePipeline": 400,
+}
+
+# Exports with `-O out.jsonl` write UTF-8, not \u escapes.
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"

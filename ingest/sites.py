@@ -1,0 +1,146 @@
+"""SiteProfile: one site of sites.toml, loaded and validated.
+
+Errors name the fix ("sites.toml: site 'x' has no start URL; add start_urls = [...]").
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+# Fields whose value a site profile may select with CSS or XPath ("xpath:" prefix).
+SELECTOR_FIELDS = ("headline", "byline", "published_at", "section", "body")
+KNOWN_KEYS = frozenset((
+    "start_urls", "feeds", "sitemaps", "allow", "deny", "max_depth", "timezone",
+    "selectors", "chrome_selectors", "keep_blocks", "recheck_days", "enabled",
+))
+
+
+class SitesError(ValueError):
+    """sites.toml is wrong; the message says where and how to fix it."""
+
+
+@dataclass
+class SiteProfile:
+    name: str
+    start_urls: list[str]
+    feeds: list[str] = field(default_factory=list)
+    sitemaps: list[str] = field(default_factory=list)
+    allow: list[str] = field(default_factory=list)
+    deny: list[str] = field(default_factory=list)
+    max_depth: int = 3
+    timezone: str | None = None
+    selectors: dict[str, str] = field(default_factory=dict)
+    chrome_selectors: list[str] = field(default_factory=list)
+    keep_blocks: list[str] = field(default_factory=list)
+    recheck_days: float = 2.0
+    enabled: bool = True
+
+    @property
+    def hosts(self) -> list[str]:
+        hosts = []
+        for u in self.start_urls + self.feeds + self.sitemaps:
+            h = (urlsplit(u).hostname or "").lower()
+            if h and h not in hosts:
+                hosts.append(h)
+        return hosts
+
+    @property
+    def tzinfo(self):
+        return ZoneInfo(self.timezone) if self.timezone else None
+
+    @classmethod
+    def adhoc(cls, start_url: str) -> "SiteProfile":
+        """A profile for ``-a start=URL``: that host only, defaults for the rest."""
+        _check_url(start_url, "the start URL given with -a start=")
+        host = urlsplit(start_url).hostname or "adhoc"
+        return cls(name=host.removeprefix("www."), start_urls=[start_url])
+
+
+def _check_url(url, where):
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if not parts or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SitesError(f"{where}: {url!r} is not an http(s) URL; write it in full, "
+                         f"e.g. 'https://example.com/'")
+
+
+def _strings(site, data, key):
+    value = data.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SitesError(f"sites.toml: site '{site}': {key} must be a list of strings, "
+                         f'e.g. {key} = ["..."]')
+    return value
+
+
+def parse_site(name: str, data: dict) -> SiteProfile:
+    where = f"sites.toml: site '{name}'"
+    unknown = set(data) - KNOWN_KEYS
+    if unknown:
+        raise SitesError(f"{where}: unknown key(s) {sorted(unknown)}; "
+                         f"known keys are {sorted(KNOWN_KEYS)}")
+    start_urls = _strings(name, data, "start_urls")
+    feeds = _strings(name, data, "feeds")
+    sitemaps = _strings(name, data, "sitemaps")
+    if not (start_urls or feeds or sitemaps):
+        raise SitesError(f"{where} has no start URL; add start_urls = [\"https://...\"] "
+                         f"(or feeds / sitemaps)")
+    for key, urls in (("start_urls", start_urls), ("feeds", feeds), ("sitemaps", sitemaps)):
+        for u in urls:
+            _check_url(u, f"{where}: {key}")
+    allow, deny = _strings(name, data, "allow"), _strings(name, data, "deny")
+    for key, patterns in (("allow", allow), ("deny", deny)):
+        for p in patterns:
+            try:
+                re.compile(p)
+            except re.error as exc:
+                raise SitesError(f"{where}: {key} pattern {p!r} is not a valid regular "
+                                 f"expression ({exc}); escape special characters") from None
+    tz = data.get("timezone")
+    if tz is not None:
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError, TypeError):
+            raise SitesError(f"{where}: timezone {tz!r} is unknown; use an IANA name such as "
+                             f"'America/New_York' or 'UTC'") from None
+    selectors = data.get("selectors", {})
+    if not isinstance(selectors, dict):
+        raise SitesError(f"{where}: selectors must be a table, e.g. [sites.{name}.selectors]")
+    bad = set(selectors) - set(SELECTOR_FIELDS)
+    if bad:
+        raise SitesError(f"{where}: selectors for unknown field(s) {sorted(bad)}; "
+                         f"fields that take selectors: {list(SELECTOR_FIELDS)}")
+    max_depth = data.get("max_depth", 3)
+    if not isinstance(max_depth, int) or max_depth < 0:
+        raise SitesError(f"{where}: max_depth must be a whole number >= 0, e.g. max_depth = 3")
+    recheck = data.get("recheck_days", 2.0)
+    if not isinstance(recheck, (int, float)) or recheck < 0:
+        raise SitesError(f"{where}: recheck_days must be a number >= 0, e.g. recheck_days = 2")
+    return SiteProfile(
+        name=name, start_urls=start_urls, feeds=feeds, sitemaps=sitemaps, allow=allow,
+        deny=deny, max_depth=max_depth, timezone=tz, selectors=dict(selectors),
+        chrome_selectors=_strings(name, data, "chrome_selectors"),
+        keep_blocks=_strings(name, data, "keep_blocks"), recheck_days=float(recheck),
+        enabled=bool(data.get("enabled", True)),
+    )
+
+
+def load_sites(path: str | Path) -> dict[str, SiteProfile]:
+    path = Path(path)
+    if not path.exists():
+        raise SitesError(f"{path}: file not found; create it (see README 'Configuring sites') "
+                         f"or point INGEST_SITES at it")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SitesError(f"{path}: not valid TOML ({exc})") from None
+    sites = data.get("sites")
+    if not isinstance(sites, dict) or not sites:
+        raise SitesError(f"{path}: no sites; add a table per site, e.g. [sites.example] "
+                         f"with start_urls = [\"https://example.com/\"]")
+    return {name: parse_site(name, body) for name, body in sites.items()}

@@ -1,0 +1,1 @@
+"""Item pipelines, one concern each: validate, clean, dedupe, store (see ITEM_PIPELINES)."""
