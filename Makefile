@@ -1,0 +1,38 @@
+# `make test`, `make crawl`, `make demo`: each creates .venv when needed.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-test
+BENCH_STAMP := $(VENV)/.installed-bench
+DATA ?= ../shared/data
+
+.PHONY: test crawl demo bench bench-quality clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e '.[test,bench]'
+	touch $@
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+crawl: $(STAMP)
+	mkdir -p data
+	$(VENV)/bin/scrapy crawl news
+
+demo: $(STAMP)
+	$(VENV)/bin/ingest demo --db data/demo.db
+
+bench-quality: $(BENCH_STAMP)
+	$(PY) bench/quality.py $(DATA)/naeb-dev
+	$(PY) bench/quality.py $(DATA)/trafilatura-eval
+
+bench: bench-quality
+
+clean:
+	rm -rf $(VENV) data/demo.db* .pytest_cache

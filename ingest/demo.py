@@ -1,0 +1,79 @@
+"""The bundled demo: serve tests/fixtures/site on 127.0.0.1, crawl it, summarise the database.
+
+Used by `make demo` (through `ingest demo`) and by the tests, so the demo is what is tested.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import subprocess
+import sys
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEMO_SITE = PROJECT_ROOT / "tests" / "fixtures" / "site"
+
+# Settings for crawling a server on this machine: no politeness delay is needed for it.
+LOCAL_CRAWL_SETTINGS = {
+    "AUTOTHROTTLE_ENABLED": "False",
+    "DOWNLOAD_DELAY": "0",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        pass
+
+
+@contextlib.contextmanager
+def serve_directory(directory: Path, host: str = "127.0.0.1", port: int = 0):
+    """Serve ``directory`` over HTTP in a background thread; yields the base URL."""
+    handler = functools.partial(QuietHandler, directory=str(directory))
+    server = ThreadingHTTPServer((host, port), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def crawl_command(start_url: str, db_path: Path | str, settings: dict | None = None) -> list[str]:
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"start={start_url}",
+           "-s", f"INGEST_DB={db_path}"]
+    for key, value in {**LOCAL_CRAWL_SETTINGS, **(settings or {})}.items():
+        cmd += ["-s", f"{key}={value}"]
+    return cmd
+
+
+def run_crawl(start_url: str, db_path: Path | str, settings: dict | None = None,
+              **kwargs) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "ingest.settings"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT),
+                                                      env.get("PYTHONPATH")]))
+    return subprocess.run(crawl_command(start_url, db_path, settings), env=env,
+                          cwd=PROJECT_ROOT, **kwargs)
+
+
+def summary(db_path: Path | str) -> str:
+    import sqlite_utils
+
+    db = sqlite_utils.Database(db_path)
+    articles = db.execute("select count(*) from articles").fetchone()[0]
+    lines = [f"articles stored: {articles}"]
+    drops = db.execute(
+        "select outcome, reason, count(*) from pages where outcome not in "
+        "('stored', 'updated', 'unchanged') group by outcome, reason order by 3 desc").fetchall()
+    if drops:
+        lines.append("pages not stored:")
+        lines += [f"  {n:>4}  {outcome}: {reason or '-'}" for outcome, reason, n in drops]
+    lines.append(f"database: {Path(db_path).resolve()}")
+    lines.append(f'try: sqlite3 {db_path} "select headline, published_at from articles"')
+    return "\n".join(lines)
