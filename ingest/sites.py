@@ -50,6 +50,16 @@ class SiteProfile:
         return hosts
 
     @property
+    def netlocs(self) -> list[str]:
+        """host[:port] of the site's URLs: what link filters compare (ports matter locally)."""
+        found = []
+        for u in self.start_urls + self.feeds + self.sitemaps:
+            n = urlsplit(u).netloc.lower().rsplit("@", 1)[-1]
+            if n and n not in found:
+                found.append(n)
+        return found
+
+    @property
     def tzinfo(self):
         return ZoneInfo(self.timezone) if self.timezone else None
 

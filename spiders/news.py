@@ -49,7 +49,7 @@ class NewsSpider(scrapy.Spider):
         spider.allowed_domains = hosts
         spider.link_extractors = {
             name: LinkExtractor(allow=p.allow, deny=list(p.deny) + list(DEFAULT_DENY),
-                                allow_domains=p.hosts, unique=True)
+                                allow_domains=p.netlocs, unique=True)
             for name, p in spider.profiles.items()
         }
         return spider

@@ -48,6 +48,15 @@ def people(text: str, **kwargs) -> list[tuple[str, str | None]]:
             [("Jane Doe", "Contributors"), ("John Smith", "Contributors")],
         ),
         ("Senior Writer | Jane Doe", [("Jane Doe", "Senior Writer")]),
+        (
+            "Jane Doe, Senior Writer, and John Smith, Editor",
+            [("Jane Doe", "Senior Writer"), ("John Smith", "Editor")],
+        ),
+        (
+            "By Jane Doe, Reporter, John Smith, Editor",
+            [("Jane Doe", "Reporter"), ("John Smith", "Editor")],
+        ),
+        ("Jane Doe, Senior Editor, The Verge", [("Jane Doe", "Senior Editor, The Verge")]),
         ("Jane Doe\nSenior Writer", [("Jane Doe", "Senior Writer")]),
         # agencies and outlets: the role is the affiliation
         (

@@ -346,8 +346,8 @@ def _parse_clause(clause: str, sites: frozenset[str]) -> list[Author]:
                 segment = m["rest"].strip()
                 if _is_role(label) and not all(w in COLON_GENERIC_LABELS for w in _words(label)):
                     label_role = _format_role(label)
-        names, role = _names_and_role(segment, sites, first=not authors)
-        if not names:
+        people, role = _names_and_role(segment, sites, first=not authors)
+        if not people:
             if role:
                 if last_group:
                     for author in last_group:
@@ -355,9 +355,9 @@ def _parse_clause(clause: str, sites: frozenset[str]) -> list[Author]:
                 else:
                     pending_role = pending_role or role
             continue
-        role = label_role or role or pending_role
+        last_group = [Author(name, label_role or own_role or pending_role)
+                      for name, own_role in people]
         pending_role = None
-        last_group = [Author(name, role) for name in names]
         authors.extend(last_group)
     return authors
 
@@ -397,38 +397,67 @@ def _is_colon_label(label: str) -> bool:
     )
 
 
-def _names_and_role(segment: str, sites: frozenset[str], *, first: bool):
-    """A segment -> (names, role). Names before the first role-like comma part; the rest is
-    the role."""
+def _names_and_role(
+    segment: str, sites: frozenset[str], *, first: bool
+) -> tuple[list[tuple[str, str | None]], str | None]:
+    """A segment -> ([(name, role)], role of a segment that names nobody).
+
+    Comma parts are read in order: names, then the role printed after them. A part after a
+    role starts a new group when it names people ("Jane Doe, Senior Writer, and John Smith,
+    Editor"); otherwise it continues the role ("Senior Editor, The Verge").
+    """
     outlet = None
     m = _FOR_OUTLET.match(segment)
     if m and not _is_role(m["names"]) and not _is_role_part(m["names"].split(",")[-1]):
         segment, outlet = m["names"], _format_role(m["outlet"].strip(_TRIM))
     segment = _PLACE.sub("", segment)
-    parts = _comma_parts(segment)
-    name_parts: list[str] = []
-    role_parts: list[str] = []
-    for part in parts:
-        if role_parts or _is_role_part(part):
-            role_parts.append(part)
+    groups: list[tuple[list[str], list[str]]] = []  # (name parts, role parts)
+    for part in _comma_parts(segment):
+        if _is_role_part(part):
+            if not groups:
+                groups.append(([], []))
+            groups[-1][1].append(part)
+        elif groups and groups[-1][1] and not _names_people(part, sites):
+            groups[-1][1].append(part)
+        elif groups and not groups[-1][1]:
+            groups[-1][0].append(part)
         else:
-            name_parts.append(part)
-    role = _format_role(", ".join(role_parts)) if role_parts else outlet
-    if role_parts and outlet:
-        role = f"{role}, {outlet}"
-    names: list[str] = []
-    for part in name_parts:
-        part, trailing_role = _split_trailing_role(part)
-        if trailing_role and role is None:
-            role = trailing_role
-        candidates = split_names(part)
-        if len(candidates) == 1 and len(candidates[0].split()) == 1 and (names or not first):
-            continue  # a lone word after a full name: a place or an outlet ("Jane Doe, London")
-        for candidate in candidates:
-            name = _valid_name(candidate, sites)
-            if name:
-                names.append(name)
-    return names, role
+            groups.append(([part], []))
+    people: list[tuple[str, str | None]] = []
+    segment_role = None
+    for name_parts, role_parts in groups:
+        role = _format_role(", ".join(role_parts)) if role_parts else None
+        if role and outlet:
+            role = f"{role}, {outlet}"
+        role = role or outlet
+        segment_role = segment_role or role
+        names: list[str] = []
+        for part in name_parts:
+            part, trailing_role = _split_trailing_role(part)
+            if trailing_role and role is None:
+                role = trailing_role
+            candidates = split_names(part)
+            if len(candidates) == 1 and len(candidates[0].split()) == 1 and (
+                names or people or not first
+            ):
+                continue  # a lone word after a full name: a place or an outlet ("Doe, London")
+            for candidate in candidates:
+                name = _valid_name(candidate, sites)
+                if name:
+                    names.append(name)
+        people.extend((name, role) for name in names)
+    return people, segment_role
+
+
+def _names_people(part: str, sites: frozenset[str]) -> bool:
+    """Whether a comma part after a role names people ("and John Smith") rather than
+    continuing the role ("The Verge", "London")."""
+    if _LEADING_CONNECTOR.match(part.strip()):
+        return True
+    candidates = split_names(part)
+    return bool(candidates) and all(
+        len(c.split()) > 1 and _valid_name(c, sites) for c in candidates
+    )
 
 
 def _comma_parts(segment: str) -> list[str]:

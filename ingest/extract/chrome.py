@@ -34,7 +34,8 @@ CHROME_TOKENS = frozenset(
     pager recommended recommendations recirc outbrain taboola mostread most-read byline
     author-bio bio tags tagcloud taglist widget newsletter-signup paywall login signin
     skip skiplink print rss follow jump hidden sr-only visually-hidden screen-reader-text
-    caption credit copyright disclaimer""".split()
+    caption credit copyright disclaimer date timestamp published posted-on meta entry-meta
+    post-meta article-meta""".split()
 )
 # Tokens that mark the content itself: an element carrying one of these is never removed by
 # the token rule (e.g. class="main-content has-sidebar").
@@ -46,16 +47,27 @@ _TOKEN_SPLIT = re.compile(r"[\s_]+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
+def raw_tokens(el) -> list[str]:
+    raw = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+    return [t for t in _TOKEN_SPLIT.split(raw) if t]
+
+
 def attribute_tokens(el) -> set[str]:
     """class and id split into tokens, lower case, plus their dash-separated parts."""
-    raw = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
     tokens = set()
-    for tok in _TOKEN_SPLIT.split(raw):
-        if tok:
-            tokens.add(tok)
-            if "-" in tok:
-                tokens.update(p for p in tok.split("-") if p)
+    for tok in raw_tokens(el):
+        tokens.add(tok)
+        if "-" in tok:
+            tokens.update(p for p in tok.split("-") if p)
     return tokens
+
+
+def _names_content(token: str) -> bool:
+    """'main-content' names the content; 'post-date' does not (its 'date' part is chrome)."""
+    if token in CONTENT_TOKENS:
+        return True
+    parts = set(token.split("-"))
+    return bool(parts & CONTENT_TOKENS) and not parts & CHROME_TOKENS
 
 
 def is_hidden(el) -> bool:
@@ -71,10 +83,10 @@ def is_chrome(el, extra_tokens: frozenset = frozenset()) -> bool:
         return False
     if tag in CHROME_TAGS:
         return True
-    tokens = attribute_tokens(el)
-    if not tokens or tokens & CONTENT_TOKENS:
+    raw = raw_tokens(el)
+    if not raw or any(_names_content(t) for t in raw):
         return False
-    return bool(tokens & (CHROME_TOKENS | extra_tokens))
+    return bool(attribute_tokens(el) & (CHROME_TOKENS | extra_tokens))
 
 
 def remove_element(el) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ..items import Section
+from .dates import extract_date_from_text
 from .text import BLOCK_TAGS, element_text, fold, link_text_length
 
 HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
@@ -172,8 +173,16 @@ def _inside(el, container) -> bool:
     return False
 
 
+# A block of at most this many words that holds a date is a timestamp line, not prose.
+DATELINE_MAX_WORDS = 8
+
+
 def is_boilerplate(text: str) -> bool:
     return len(text) < 300 and bool(BOILERPLATE.match(text))
+
+
+def is_timestamp_line(text: str) -> bool:
+    return len(text.split()) <= DATELINE_MAX_WORDS and extract_date_from_text(text) is not None
 
 
 def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
@@ -198,7 +207,7 @@ def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
         if t in seen or t in skip_texts:
             continue
         if b.kind == "para":
-            if b.link_density > MAX_LINK_DENSITY or is_boilerplate(t):
+            if b.link_density > MAX_LINK_DENSITY or is_boilerplate(t) or is_timestamp_line(t):
                 continue
             if len(t) <= REPEATED_CHROME_MAX_CHARS and t in outside_texts:
                 continue

@@ -224,7 +224,10 @@ def authors(root, md: PageMetadata, url: str, site_names, head_el):
                 source = f"meta:{name}"
                 break
     if visible:
-        # The visible byline names people with their roles; structured data confirms them.
+        # The visible byline names people with their roles; structured data adds their URLs.
+        known = {a.name.casefold(): a.url for a in structured if a.url}
+        for a in visible:
+            a.url = a.url or known.get(a.name.casefold())
         return dedupe_authors(visible), byline_text, "heuristic:byline"
     if structured:
         return dedupe_authors(structured), byline_text, source
