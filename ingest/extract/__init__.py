@@ -163,12 +163,12 @@ def _find_heading(root, head):
 
 def _body(sel, root, md, profile, *, head, skip, template):
     """-> (sections, source)."""
-    extra = [lambda _root, q=q: [s.root for s in _select_elements(sel, q)]
-             for q in (_profile_get(profile, "chrome_selectors", ()) or ())]
-    chrome.remove_chrome(root, extra_selectors=extra)
+    extra = [s.root for q in (_profile_get(profile, "chrome_selectors", ()) or ())
+             for s in _select_elements(sel, q)]
     if template:
         template.remove_from(root)
     blocks = content.iter_blocks(root)
+    content.mark_chrome(blocks, root, chrome.ChromeMarks(extra))
     container = None
     body_query = (_profile_get(profile, "selectors", {}) or {}).get("body")
     source = "heuristic"
@@ -177,16 +177,27 @@ def _body(sel, root, md, profile, *, head, skip, template):
         if found:
             container, source = found[0].root, "selector:sites.toml"
     if container is None:
-        container = content.choose_container(blocks, root)
+        container = content.choose_container(blocks)
     evidence = jsonld_text(md.jsonld("articleBody"))
-    if container is None:
-        if evidence:
-            paras = [fold(p) for p in evidence.split("\n") if fold(p)]
-            return [Section(heading=None, paragraphs=paras)], "json-ld"
-        return [], "none"
-    kept = content.body_blocks(blocks, container, headline=fold(head) if head else None,
-                               skip_texts=frozenset(skip), evidence=evidence)
+    kept = []
+    if container is not None:
+        kept = content.body_blocks(blocks, container, headline=fold(head) if head else None,
+                                   skip_texts=frozenset(skip), evidence=evidence)
+    if evidence and _words(evidence) > EVIDENCE_FALLBACK_RATIO * sum(_words(b.text) for b in kept):
+        # The page's markup does not hold the text (rendered by script): the publisher's own
+        # articleBody is the best record of it.
+        paras = [fold(p) for p in evidence.splitlines() if fold(p)]
+        return [Section(heading=None, paragraphs=paras)], "json-ld"
     return content.to_sections(kept), source
+
+
+# Where the JSON-LD articleBody has this many times more words than the body found in the
+# markup, the markup lost the article (script-rendered pages) and articleBody is used.
+EVIDENCE_FALLBACK_RATIO = 2.0
+
+
+def _words(text: str) -> int:
+    return len(text.split())
 
 
 def _select_elements(sel, query: str):

@@ -2,48 +2,68 @@
 
 Three layers, each cheap:
 1. generic rules: tags and class/id tokens that name chrome (nav, share bars, "related" lists),
-   and hidden elements;
-2. blocks repeated within one page (a banner printed twice) — see ``repeated_texts``;
-3. blocks repeated across a site's pages (learned templates) are passed in by the caller as
+   and hidden elements (removed outright by ``strip_junk``);
+2. blocks repeated within one page (a banner printed twice): see content.body_blocks;
+3. blocks repeated across a site's pages (learned templates), passed in by the caller as
    data, never kept here: extraction has no state of its own.
+
+Chrome is marked, not removed (``ChromeMarks``): the body finder then treats blocks under a
+marked element as chrome, unless the element holds most of the page's article text — a
+wrapper named "page-wrapper is-below-header-ad" must not take the article with it.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 from lxml import etree
 
 # Elements that never hold article text.
 JUNK_TAGS = (
     "script", "style", "noscript", "template", "svg", "iframe", "object", "embed", "canvas",
-    "select", "button", "input", "textarea", "dialog", "link", "meta",
+    "select", "button", "input", "textarea", "dialog", "link", "meta", "head",
 )
 # Landmarks that hold the site's chrome. <header> inside the article is its title block
-# (headline, byline), read before this removal and not body text either.
-CHROME_TAGS = ("nav", "footer", "aside", "header", "menu")
+# (headline, byline), read before this and not body text either.
+CHROME_TAGS = frozenset(("nav", "footer", "aside", "header", "menu"))
 
-# class/id tokens that name chrome. Matched as whole tokens of the attribute split on
-# space, "-" and "_", so "ad" matches "ad-slot" but not "heading" or "shadow".
+# class/id tokens that name chrome, matched against whole tokens of the attribute:
+# "share-bar" and "newsletter" match, "shareholder-news" does not.
 CHROME_TOKENS = frozenset(
-    """share sharing sharebar social socials related popular trending newsletter subscribe
-    subscription signup comment comments disqus advert advertisement ad ads adslot adunit dfp
-    promo promotion sponsor sponsored sidebar breadcrumb breadcrumbs cookie cookies consent
-    gdpr modal popup overlay menu navbar nav navigation footer masthead toolbar pagination
-    pager recommended recommendations recirc outbrain taboola mostread most-read byline
-    author-bio bio tags tagcloud taglist widget newsletter-signup paywall login signin
-    skip skiplink print rss follow jump hidden sr-only visually-hidden screen-reader-text
+    """share sharing sharebar share-bar share-buttons share-tools social social-share
+    social-links socials related related-posts related-articles related-stories related-links
+    popular popular-posts trending newsletter newsletter-signup subscribe subscription signup
+    comment comments comments-area comment-list disqus advert advertisement ad ads adslot
+    ad-slot ad-container ad-wrapper adunit ad-unit dfp promo promotion sponsor sponsored
+    sidebar side-bar breadcrumb breadcrumbs cookie cookies cookie-banner consent gdpr modal
+    popup overlay menu navbar nav navigation site-nav site-header site-footer footer masthead
+    toolbar pagination pager recommended recommendations recirc outbrain taboola mostread
+    most-read most-popular more-stories read-more readmore byline author-bio author-box
+    about-author bio tags tag-list tagcloud taglist tag-links widget paywall login signin
+    skip-link skiplink print rss follow jump hidden sr-only visually-hidden screen-reader-text
     caption credit copyright disclaimer date timestamp published posted-on meta entry-meta
-    post-meta article-meta""".split()
+    post-meta article-meta article-tags post-tags entry-tags entry-footer article-footer
+    post-footer""".split()
 )
-# Tokens that mark the content itself: an element carrying one of these is never removed by
-# the token rule (e.g. class="main-content has-sidebar").
+# Parts of a dashed token that mark chrome wherever they stand ("article-share",
+# "post-comments", "top-ads"); fewer than the whole tokens, as parts match far more.
+CHROME_PARTS = frozenset(
+    """share sharing social related newsletter comments advert advertisement ads promo
+    sponsored sidebar breadcrumb breadcrumbs cookie popup modal outbrain taboola recirc
+    trending subscribe""".split()
+)
+# State classes say what an element is next to, not what it is ("is-below-header-ad",
+# "has-sidebar", "no-ads"): never read as chrome.
+STATE_PREFIXES = ("is-", "has-", "no-", "js-", "with-", "show-", "u-", "l-", "hide-")
+# Tokens that mark the content itself: an element carrying one of these is never chrome by
+# the token rule (e.g. class="main-content sidebar-layout").
 CONTENT_TOKENS = frozenset(
-    "article articlebody article-body body content entry entry-content main post post-body "
-    "post-content story story-body text articletext".split()
+    """article articlebody article-body article-content body content entry entry-content main
+    main-content post post-body post-content story story-body text articletext article-text
+    body-text""".split()
 )
-_TOKEN_SPLIT = re.compile(r"[\s_]+")
+_TOKEN_SPLIT = re.compile(r"\s+")
+_PART_SPLIT = re.compile(r"[-_]+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
@@ -53,21 +73,23 @@ def raw_tokens(el) -> list[str]:
 
 
 def attribute_tokens(el) -> set[str]:
-    """class and id split into tokens, lower case, plus their dash-separated parts."""
+    """class and id split into tokens, lower case, plus their dash/underscore parts."""
     tokens = set()
     for tok in raw_tokens(el):
         tokens.add(tok)
-        if "-" in tok:
-            tokens.update(p for p in tok.split("-") if p)
+        if "-" in tok or "_" in tok:
+            tokens.update(p for p in _PART_SPLIT.split(tok) if p)
     return tokens
 
 
-def _names_content(token: str) -> bool:
-    """'main-content' names the content; 'post-date' does not (its 'date' part is chrome)."""
-    if token in CONTENT_TOKENS:
+def _token_is_chrome(token: str, extra: frozenset) -> bool:
+    if token.startswith(STATE_PREFIXES):
+        return False
+    if token in CHROME_TOKENS or token in extra:
         return True
-    parts = set(token.split("-"))
-    return bool(parts & CONTENT_TOKENS) and not parts & CHROME_TOKENS
+    parts = _PART_SPLIT.split(token)
+    return len(parts) > 1 and any(p in CHROME_PARTS for p in parts) and \
+        not any(p in CONTENT_TOKENS for p in parts)
 
 
 def is_hidden(el) -> bool:
@@ -84,9 +106,9 @@ def is_chrome(el, extra_tokens: frozenset = frozenset()) -> bool:
     if tag in CHROME_TAGS:
         return True
     raw = raw_tokens(el)
-    if not raw or any(_names_content(t) for t in raw):
+    if not raw or any(t in CONTENT_TOKENS for t in raw):
         return False
-    return bool(attribute_tokens(el) & (CHROME_TOKENS | extra_tokens))
+    return any(_token_is_chrome(t, extra_tokens) for t in raw)
 
 
 def remove_element(el) -> None:
@@ -112,31 +134,18 @@ def strip_junk(root) -> None:
             remove_element(el)
 
 
-def remove_chrome(root, *, extra_selectors=(), extra_tokens: frozenset = frozenset()) -> int:
-    """Remove chrome landmarks and token-named blocks; returns how many were removed."""
-    doomed = []
-    for el in root.iter():
-        if isinstance(el.tag, str) and is_chrome(el, extra_tokens):
-            doomed.append(el)
-    for sel in extra_selectors:
-        doomed.extend(sel(root))
-    removed = 0
-    for el in doomed:
-        if el.getparent() is not None and not _has_removed_ancestor(el, root):
-            remove_element(el)
-            removed += 1
-    return removed
+class ChromeMarks:
+    """Which elements are chrome: generic rules plus elements a caller names (site profile
+    selectors, learned templates). Answers are cached per element for one page."""
 
+    def __init__(self, extra_elements=(), extra_tokens: frozenset = frozenset()):
+        self.extra = set(extra_elements)
+        self.extra_tokens = extra_tokens
+        self._cache: dict = {}
 
-def _has_removed_ancestor(el, root) -> bool:
-    # An ancestor removed earlier detaches the subtree from root: its root is then not ours.
-    top = el
-    while top.getparent() is not None:
-        top = top.getparent()
-    return top is not root
-
-
-def repeated_texts(texts, *, min_chars: int = 4) -> set[str]:
-    """Texts that occur more than once among the page's blocks (a doubled banner)."""
-    counts = Counter(t for t in texts if len(t) >= min_chars)
-    return {t for t, n in counts.items() if n > 1}
+    def __call__(self, el) -> bool:
+        hit = self._cache.get(el)
+        if hit is None:
+            hit = el in self.extra or is_chrome(el, self.extra_tokens)
+            self._cache[el] = hit
+        return hit

@@ -67,6 +67,8 @@ class Block:
     el: object         # the element the text belongs to (the container for loose text)
     link_chars: int = 0
     level: int = 0     # heading level 1..6
+    path: tuple = ()   # el and its ancestors up to the root
+    chrome: bool = False
 
     @property
     def link_density(self) -> float:
@@ -152,25 +154,41 @@ def _ancestors(el, stop):
         el = el.getparent()
 
 
-def choose_container(blocks: list[Block], root):
-    """The element whose good text minus penalised other text is largest."""
+# A chrome-marked element that holds at least this share of the page's article text is the
+# article's wrapper with an unlucky class name, not chrome.
+PROTECT_SHARE = 0.6
+
+
+def mark_chrome(blocks: list[Block], root, is_chrome) -> None:
+    """Set each block's path and whether it sits under (unprotected) chrome."""
+    good: dict = {}
+    total = 0
+    for b in blocks:
+        b.path = tuple(_ancestors(b.el, root))
+        if b.is_good:
+            n = len(b.text)
+            total += n
+            for anc in b.path:
+                good[anc] = good.get(anc, 0) + n
+    floor = PROTECT_SHARE * total
+    for b in blocks:
+        b.chrome = any(is_chrome(a) and not (total and good.get(a, 0) >= floor) for a in b.path)
+
+
+def choose_container(blocks: list[Block], root=None):
+    """The element whose good text minus penalised other text is largest (chrome ignored)."""
     good: dict = {}
     other: dict = {}
     for b in blocks:
+        if b.chrome:
+            continue
         n = len(b.text)
         table = good if b.is_good else other
-        for anc in _ancestors(b.el, root):
+        for anc in b.path:
             table[anc] = table.get(anc, 0) + n
     if not good:
         return None
     return max(good, key=lambda el: good[el] - OTHER_TEXT_PENALTY * other.get(el, 0))
-
-
-def _inside(el, container) -> bool:
-    for anc in _ancestors(el, None):
-        if anc is container:
-            return True
-    return False
 
 
 # A block of at most this many words that holds a date is a timestamp line, not prose.
@@ -188,7 +206,7 @@ def is_timestamp_line(text: str) -> bool:
 def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
                 skip_texts: frozenset = frozenset(), evidence: str | None = None) -> list[Block]:
     """The container's blocks that are article text, in order."""
-    inside = [b for b in blocks if _inside(b.el, container)]
+    inside = [b for b in blocks if not b.chrome and container in b.path]
     outside_texts = {b.text for b in blocks if len(b.text) <= REPEATED_CHROME_MAX_CHARS} - \
         {b.text for b in inside}
     outside_texts |= _repeated_short(blocks)

@@ -89,8 +89,7 @@ def headline(root, md: PageMetadata, site_names: tuple[str, ...]) -> tuple[str |
         found = md.meta_first(name)
         if found:
             meta_titles.append((strip_site_name(found[0], site_names), found[1]))
-    title_el = root.find(".//title")
-    page_title = fold(title_el.text_content()) if title_el is not None else ""
+    page_title = md.title or ""
     if page_title:
         meta_titles.append((strip_site_name(page_title, site_names), "title"))
 

@@ -43,6 +43,7 @@ class PageMetadata:
     itemprops: dict[str, list] = field(default_factory=dict)
     canonical: str | None = None
     html_lang: str | None = None
+    title: str | None = None
 
     def meta_first(self, *names: str) -> tuple[str, str] | None:
         """The first non-empty meta value among ``names``, with its source name."""
@@ -174,6 +175,9 @@ def read_microdata(root, md: PageMetadata) -> None:
 
 def read_metadata(root) -> PageMetadata:
     md = PageMetadata()
+    title = root.find(".//title")
+    if title is not None:
+        md.title = fold(title.text_content()) or None
     read_jsonld(root, md)
     read_meta(root, md)
     read_microdata(root, md)
