@@ -884,6 +884,12 @@ def _main(argv: list[str] | None) -> int:
         print(f"unknown extractor(s): {', '.join(unknown)}; known: {', '.join(EXTRACTORS)}",
               file=sys.stderr)
         return 2
+    if args.floors and "ingest" not in names:
+        print("--min checks the ingest row: add ingest to --only", file=sys.stderr)
+        return 2
+    if any(f == "speed_ratio" for f, _ in args.floors) and "trafilatura" not in names:
+        print("--min speed_ratio compares with trafilatura: add it to --only", file=sys.stderr)
+        return 2
 
     unavailable = {}
     for name in list(names):
