@@ -108,7 +108,8 @@ def extract_article(html: bytes | str, url: str, profile=None, *,
     lang, provenance["language"] = fields.language(md)
 
     sections, provenance["sections"] = _body(
-        sel, root, md, profile, head=head, skip={byline, sect} - {None}, template=template)
+        sel, root, md, profile, head=head, skip={byline, sect} - {None}, template=template,
+        head_el=head_el)
     body_text = content.sections_text(sections)
 
     return Article(
@@ -161,7 +162,7 @@ def _find_heading(root, head):
     return None
 
 
-def _body(sel, root, md, profile, *, head, skip, template):
+def _body(sel, root, md, profile, *, head, skip, template, head_el=None):
     """-> (sections, source)."""
     extra = [s.root for q in (_profile_get(profile, "chrome_selectors", ()) or ())
              for s in _select_elements(sel, q)]
@@ -182,7 +183,9 @@ def _body(sel, root, md, profile, *, head, skip, template):
     kept = []
     if container is not None:
         kept = content.body_blocks(blocks, container, headline=fold(head) if head else None,
-                                   skip_texts=frozenset(skip), evidence=evidence)
+                                   skip_texts=frozenset(skip), evidence=evidence,
+                                   headline_style=None if head_el is None else
+                                   (head_el.tag, head_el.get("class")))
     if evidence and _words(evidence) > EVIDENCE_FALLBACK_RATIO * sum(_words(b.text) for b in kept):
         # The page's markup does not hold the text (rendered by script): the publisher's own
         # articleBody is the best record of it.

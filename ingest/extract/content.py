@@ -60,6 +60,44 @@ BOILERPLATE = re.compile(
 )
 
 
+# Lines that open what comes after an article: other articles, sign-ups, comments. Seen as a
+# heading or a short line after the article has begun, they end the body.
+END_MARKERS = re.compile(
+    r"""^(?:
+      related(\s+(articles?|stories|posts|content|coverage|links|reading|news|topics))?
+    | more\s+(on|from|about|in)\b.{0,60}
+    | more\s+(stories|articles|news|to\s+read|coverage)\b.{0,40}
+    | (editor'?s'?|editors'|staff)\s+picks?
+    | recommended(\s+(for\s+you|stories|reading|articles|videos))?
+    | you\s+(may|might)\s+(also\s+)?(like|enjoy|be\s+interested\s+in).{0,20}
+    | (read|watch|up)\s+next\b.{0,40}
+    | what\s+to\s+read\s+next
+    | (most|the\s+most)\s+(popular|read|viewed|shared)\b.{0,30}
+    | trending(\s+(now|stories|news|articles|videos))?
+    | popular(\s+(posts|stories|articles|now|on\s+\w+))?
+    | (latest|top)\s+(news|stories|headlines|articles|videos)\b.{0,30}
+    | sponsored(\s+(stories|content|links))?
+    | around\s+the\s+web
+    | (also|don'?t\s+miss|must)\s+read\b.{0,40}
+    | (leave|post|add)\s+a\s+(comment|reply)
+    | \d*\s*comments?
+    | (join|start)\s+the\s+(conversation|discussion)
+    | have\s+a\s+(news\s+)?tip\b.{0,80}
+    | (sign\s+up|subscribe)\s+(for|to)\b.{0,80}
+    | (follow|like)\s+us\s+on\b.{0,60}
+    | about\s+the\s+author
+    )[\s.:!?…]*$""",
+    re.X | re.I,
+)
+# The body must have this many words before an end marker can end it (a "Related" line
+# above the first paragraph is a kicker, not the end).
+END_MARKER_MIN_WORDS = 60
+
+
+def is_end_marker(text: str) -> bool:
+    return len(text) <= 80 and bool(END_MARKERS.match(text))
+
+
 @dataclass
 class Block:
     kind: str          # heading | para
@@ -204,9 +242,11 @@ def is_timestamp_line(text: str) -> bool:
 
 
 def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
-                skip_texts: frozenset = frozenset(), evidence: str | None = None) -> list[Block]:
+                skip_texts: frozenset = frozenset(), evidence: str | None = None,
+                headline_style: tuple | None = None) -> list[Block]:
     """The container's blocks that are article text, in order."""
-    inside = [b for b in blocks if not b.chrome and container in b.path]
+    in_container = [b for b in blocks if container in b.path]
+    inside = [b for b in in_container if not b.chrome]
     outside_texts = {b.text for b in blocks if len(b.text) <= REPEATED_CHROME_MAX_CHARS} - \
         {b.text for b in inside}
     outside_texts |= _repeated_short(blocks)
@@ -214,15 +254,34 @@ def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
     # kicker, the headline itself), not body text.
     start = 0
     if headline:
-        for i, b in enumerate(inside):
+        for i, b in enumerate(in_container):
             if b.kind == "heading" and fold(b.text) == headline:
                 start = i + 1
                 break
     kept: list[Block] = []
     seen: set[str] = set()
-    for b in inside[start:]:
+    words = 0
+    skip_box = None
+    resume_on = None
+    for b in in_container[start:]:
         t = b.text
+        if words and b.kind == "heading" and headline_style and t != headline and \
+                (b.el.tag, b.el.get("class")) == headline_style:
+            break  # the next article of an endless-scroll page: a headline like ours
+        if b.chrome or (skip_box is not None and skip_box in b.path):
+            continue
+        if resume_on is not None:
+            # After a marker in the article's flow, only a paragraph styled like the
+            # article's own paragraphs resumes the body (teasers are styled otherwise).
+            if not (b.is_good and _style(b) in resume_on):
+                continue
+            resume_on = None
         if t in seen or t in skip_texts:
+            continue
+        if words >= END_MARKER_MIN_WORDS and is_end_marker(t):
+            skip_box = _insert_box(b, kept, container)
+            if skip_box is None:
+                resume_on = {_style(k) for k in kept if k.is_good}
             continue
         if b.kind == "para":
             if b.link_density > MAX_LINK_DENSITY or is_boilerplate(t) or is_timestamp_line(t):
@@ -233,6 +292,8 @@ def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
             continue
         seen.add(t)
         kept.append(b)
+        if b.kind == "para":
+            words += len(t.split())
     if evidence:
         kept = _filter_by_evidence(kept, evidence)
     # A heading with no paragraph after it ("Related articles" whose list went) is dropped.
@@ -244,6 +305,23 @@ def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
                 continue
         result.append(b)
     return result
+
+
+def _style(b: Block) -> tuple:
+    parent = b.el.getparent()
+    return (b.el.tag, b.el.get("class"), None if parent is None else parent.tag,
+            None if parent is None else parent.get("class"))
+
+
+def _insert_box(marker: Block, kept: list[Block], container):
+    """The box that a "Related"/"More from" marker heads inside the article (a card, an
+    inset list), or None where the marker stands in the article's own flow and so ends it."""
+    box = None
+    for anc in marker.path[1:]:
+        if anc is container or any(anc in k.path for k in kept):
+            break
+        box = anc
+    return box
 
 
 def _repeated_short(blocks):
