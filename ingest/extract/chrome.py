@@ -105,10 +105,21 @@ def is_chrome(el, extra_tokens: frozenset = frozenset()) -> bool:
         return False
     if tag in CHROME_TAGS:
         return True
+    if tag == "figcaption" or (tag == "figure" and not _holds_text_block(el)):
+        # Captions describe pictures; they are not the article's text (a figure that wraps
+        # a quote or a table is kept).
+        return True
     raw = raw_tokens(el)
     if not raw or any(t in CONTENT_TOKENS for t in raw):
         return False
     return any(_token_is_chrome(t, extra_tokens) for t in raw)
+
+
+FIGURE_TEXT_TAGS = ("blockquote", "table", "pre", "p")
+
+
+def _holds_text_block(el) -> bool:
+    return any(True for _ in el.iter(*FIGURE_TEXT_TAGS))
 
 
 def remove_element(el) -> None:

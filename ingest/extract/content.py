@@ -34,6 +34,11 @@ GOOD_MAX_LINK_DENSITY = 0.35
 OTHER_TEXT_PENALTY = 0.4
 # A block this link-heavy is navigation, whatever container it is in.
 MAX_LINK_DENSITY = 0.6
+# "RELATED: Other headline" / "READ MORE: ..." lines are links to other articles when most of
+# their text is a link.
+PROMO_PREFIX = re.compile(r"^(related|more|read\s+more|also\s+read|see\s+also|watch|listen|"
+                          r"recommended|icymi|don'?t\s+miss|read\s+next|up\s+next)\b", re.I)
+PROMO_LINK_DENSITY = 0.4
 # Blocks shorter than this that also stand outside the body are site chrome (banners).
 REPEATED_CHROME_MAX_CHARS = 120
 
@@ -55,6 +60,17 @@ BOILERPLATE = re.compile(
     | click\s+here\b.{0,120}
     | (listen|print|email|comments?)(\s+\(\d+\))?
     | loading\.*|please\s+enable\s+javascript.*
+    | (disclosure|disclaimer|editor'?s\s+note)\s*:?.{0,400}(affiliate|commission|rights\s+reserved|sponsor).{0,400}
+    | .{0,200}\b(if|when)\s+you\s+(buy|purchase|click|shop)\b.{0,200}\b(commission|compensation|earn)\b.{0,300}
+    | .{0,40}\b(ad\s*-?blocker|ad\s+block)\b.{0,400}
+    | this\s+(website|site)\s+uses\s+cookies.{0,400}
+    | be\s+the\s+first\s+to\s+(know|comment|rate|review).{0,80}
+    | tagged\s+(in|with)\s*:?.{0,200}
+    | click\s+to\s+(unmute|play|expand).{0,40}
+    | please\s+use\s+an?\s+html5.{0,120}
+    | your\s+browser\s+does\s+not\s+support.{0,120}
+    | (listen\s+to\s+this\s+(story|article)).{0,160}
+    | (trending|recommended)\s+videos?
     )$""",
     re.X | re.I,
 )
@@ -284,7 +300,8 @@ def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
                 resume_on = {_style(k) for k in kept if k.is_good}
             continue
         if b.kind == "para":
-            if b.link_density > MAX_LINK_DENSITY or is_boilerplate(t) or is_timestamp_line(t):
+            if b.link_density > MAX_LINK_DENSITY or is_boilerplate(t) or is_timestamp_line(t) \
+                    or (b.link_density >= PROMO_LINK_DENSITY and PROMO_PREFIX.match(t)):
                 continue
             if len(t) <= REPEATED_CHROME_MAX_CHARS and t in outside_texts:
                 continue
