@@ -226,8 +226,87 @@ BEGIN
 END;
 """
 
+# Analysts' views (documented in docs/schema.md) and the bookkeeping of incremental exports.
+# article_changes keeps one row per article with a sequence number that grows every time the
+# article is inserted or its content changes (INSERT OR REPLACE gives a fresh AUTOINCREMENT
+# seq; that table has no triggers, so REPLACE is safe there). An export cursor is the last seq
+# a consumer has had, which is exact where timestamps with one-second resolution are not.
+MIGRATION_VIEWS_AND_CURSORS = """
+CREATE VIEW latest_articles AS
+SELECT a.id, a.site, a.headline,
+    (SELECT json_group_array(name) FROM (
+        SELECT au.name FROM article_authors aa JOIN authors au ON au.id = aa.author_id
+        WHERE aa.article_id = a.id ORDER BY aa.position)) AS authors,
+    a.published_at, a.section, a.summary, a.word_count, a.language, a.canonical_url,
+    a.first_seen_at, a.updated_at
+FROM articles a
+WHERE a.duplicate_of IS NULL
+ORDER BY coalesce(datetime(a.published_at), datetime(a.first_seen_at)) DESC, a.id DESC;
+
+CREATE VIEW articles_by_day AS
+SELECT site, substr(published_at, 1, 10) AS day, count(*) AS count
+FROM articles
+WHERE published_at IS NOT NULL AND duplicate_of IS NULL
+GROUP BY site, day
+ORDER BY day DESC, site;
+
+CREATE VIEW author_stats AS
+SELECT au.id AS author_id, au.name, au.url,
+    count(DISTINCT a.id) AS articles,
+    count(DISTINCT a.site) AS sites,
+    group_concat(DISTINCT a.site) AS site_names,
+    min(substr(a.published_at, 1, 10)) AS first_date,
+    max(substr(a.published_at, 1, 10)) AS last_date
+FROM authors au
+JOIN article_authors aa ON aa.author_id = au.id
+JOIN articles a ON a.id = aa.article_id
+GROUP BY au.id
+ORDER BY articles DESC, au.name;
+
+CREATE VIEW field_coverage AS
+SELECT site, count(*) AS articles,
+    round(avg(coalesce(headline, '') <> ''), 3) AS headline,
+    round(avg(EXISTS (SELECT 1 FROM article_authors aa WHERE aa.article_id = a.id)), 3)
+        AS authors,
+    round(avg(published_at IS NOT NULL), 3) AS published_at,
+    round(avg(coalesce(section, '') <> ''), 3) AS section,
+    round(avg((SELECT count(*) FROM sections s WHERE s.article_id = a.id) >= 2), 3)
+        AS two_sections
+FROM articles a
+GROUP BY site
+ORDER BY site;
+
+CREATE TABLE article_changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    article_id INTEGER NOT NULL UNIQUE REFERENCES articles (id) ON DELETE CASCADE,
+    changed_at TEXT NOT NULL
+);
+INSERT INTO article_changes (article_id, changed_at)
+SELECT id, updated_at FROM articles ORDER BY updated_at, id;
+CREATE TRIGGER [articles_changes_ai] AFTER INSERT ON [articles] BEGIN
+    INSERT OR REPLACE INTO article_changes (article_id, changed_at)
+    VALUES (new.id, new.updated_at);
+END;
+CREATE TRIGGER [articles_changes_au]
+AFTER UPDATE OF [updated_at], [content_hash], [headline], [summary], [body_text] ON [articles]
+BEGIN
+    INSERT OR REPLACE INTO article_changes (article_id, changed_at)
+    VALUES (new.id, new.updated_at);
+END;
+
+CREATE TABLE export_cursors (
+    name TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    filters TEXT NOT NULL DEFAULT '{}',
+    exported_at TEXT NOT NULL,
+    rows INTEGER NOT NULL,
+    format TEXT,
+    path TEXT
+);
+"""
+
 Migration = str | Callable[[sqlite_utils.Database], None]
-MIGRATIONS: list[Migration] = [MIGRATION_1]
+MIGRATIONS: list[Migration] = [MIGRATION_1, MIGRATION_VIEWS_AND_CURSORS]
 
 
 def _statements(script: str) -> Iterator[str]:

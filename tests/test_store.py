@@ -263,7 +263,8 @@ def test_reopen_does_not_rerun_migrations(tmp_path, monkeypatch):
     with Store(path) as s:
         s.upsert_article(make_article())
         applied = list(s.db.query("SELECT * FROM schema_migrations"))
-    assert [r["version"] for r in applied] == [1]
+    n = len(store_mod.MIGRATIONS)
+    assert [r["version"] for r in applied] == list(range(1, n + 1))
     with Store(path) as s:
         assert list(s.db.query("SELECT * FROM schema_migrations")) == applied
         assert s.counts()["articles"] == 1
@@ -278,7 +279,7 @@ def test_reopen_does_not_rerun_migrations(tmp_path, monkeypatch):
 
     monkeypatch.setattr(store_mod, "MIGRATIONS", [*store_mod.MIGRATIONS, add_note])
     with Store(path) as s:
-        assert s.schema_version() == 2
+        assert s.schema_version() == n + 1
         assert "note" in s.db["articles"].columns_dict
     with Store(path) as s:
         pass
@@ -291,7 +292,8 @@ def test_failed_migration_rolls_back(tmp_path, monkeypatch):
     with pytest.raises(sqlite3.OperationalError):
         Store(tmp_path / "news.db")
     with sqlite3.connect(tmp_path / "news.db") as conn:
-        assert conn.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == 1
+        assert conn.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == \
+            len(store_mod.MIGRATIONS) - 1
         assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'half'").fetchone()
 
 
