@@ -170,9 +170,19 @@ def _author_urls(el, base_url: str) -> dict[str, str]:
     for a in el.iter("a"):
         name = fold(a.text_content())
         href = a.get("href")
-        if name and href and not href.startswith(("mailto:", "javascript:")):
-            urls[name.casefold()] = urljoin(base_url, href)
+        link = web_url(base_url, href)
+        if name and link:
+            urls[name.casefold()] = link
     return urls
+
+
+def web_url(base_url: str, href: str | None) -> str | None:
+    """``href`` resolved against the page, if it is an http(s) URL: never a javascript:,
+    data: or mailto: link (they would be stored and shown to analysts as links)."""
+    if not href or not isinstance(href, str):
+        return None
+    absolute = urljoin(base_url, href.strip())
+    return absolute if urlsplit(absolute).scheme in ("http", "https") else None
 
 
 def _jsonld_people(md: PageMetadata, base_url: str, site_names) -> list[Author]:
@@ -196,7 +206,7 @@ def _jsonld_people(md: PageMetadata, base_url: str, site_names) -> list[Author]:
             # "A, B" in one name field lists several people; "A, Role" is handled by clean.
             cleaned = clean_author_name(part, site_names=site_names)
             if cleaned:
-                people.append(Author(cleaned, None, urljoin(base_url, url) if url else None))
+                people.append(Author(cleaned, None, web_url(base_url, url)))
     return people
 
 

@@ -12,7 +12,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from .text import fold
+from .text import fold, plain_text
 
 # schema.org types that describe the page's article (most specific first is not needed:
 # any of them marks the node that carries headline, author and dates).
@@ -49,13 +49,14 @@ class PageMetadata:
         """The first non-empty meta value among ``names``, with its source name."""
         for name in names:
             for value in self.meta.get(name, ()):
-                value = fold(value)
+                value = plain_text(value)
                 if value:
                     return value, f"meta:{name}"
         return None
 
     def meta_all(self, name: str) -> list[str]:
-        return [fold(v) for v in self.meta.get(name, ()) if fold(v)]
+        values = (plain_text(v) for v in self.meta.get(name, ()))
+        return [v for v in values if v]
 
     def jsonld(self, key: str):
         """A property of the article node (or, failing that, the page node), resolved."""
@@ -198,5 +199,5 @@ def jsonld_text(value) -> str | None:
     if isinstance(value, dict):
         return jsonld_text(value.get("name") or value.get("@value"))
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        return fold(str(value)) or None
+        return plain_text(str(value)) or None
     return None

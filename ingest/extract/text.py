@@ -23,14 +23,44 @@ BLOCK_TAGS = frozenset(
 )
 
 # Characters that look like spaces but are not matched by \s in every context we care about.
-_ODD_SPACES = str.maketrans({"\u200b": "", "\u200c": "", "\u200d": "", "\ufeff": "", "\xad": ""})
+_ODD_SPACES = {0x200B: None, 0x200C: None, 0x200D: None, 0xFEFF: None, 0xAD: None}
+# C0 control characters other than whitespace, and DEL: never text a reader sees; a page that
+# has them (NUL bytes, escape sequences) must not carry them into stored records.
+_CONTROLS = {c: None for c in (*range(0x00, 0x09), 0x0E, 0x0F, *range(0x10, 0x1C), 0x7F)}
+_DROP_CHARS = {**_ODD_SPACES, **_CONTROLS}
 
 
 def fold(text: str | None) -> str:
-    """Collapse runs of whitespace to one space and trim; zero-width characters removed."""
+    """Collapse runs of whitespace to one space and trim; zero-width and control characters
+    removed."""
     if not text:
         return ""
-    return WHITESPACE.sub(" ", text.translate(_ODD_SPACES)).strip()
+    return WHITESPACE.sub(" ", text.translate(_DROP_CHARS)).strip()
+
+
+# Something that starts a tag, a comment or a doctype: "<b", "</", "<!". A bare "<" as in
+# "a < b" or "<3" is text and is left alone.
+_MARKUP_START = re.compile(r"<[A-Za-z/!?]")
+# Elements whose content is code, not text, when markup turns up inside a text value.
+_CODE_TAGS = ("script", "style", "template", "noscript", "iframe", "object")
+
+
+def plain_text(text: str | None) -> str:
+    """Folded text of a value that should be text but may hold markup (JSON-LD and meta
+    values are strings the publisher, or an attacker, wrote): tags, comments and the content
+    of script/style are removed, entities decoded. Plain strings are only folded."""
+    if not text:
+        return ""
+    if _MARKUP_START.search(text) is None:
+        return fold(text)
+    doc = etree.fromstring(
+        "<html><body><div>" + text.translate(_CONTROLS) + "</div></body></html>",
+        etree.HTMLParser(no_network=True))
+    if doc is None:
+        return fold(_MARKUP_START.sub(" ", text))
+    etree.strip_elements(doc, *_CODE_TAGS, etree.Comment, etree.ProcessingInstruction,
+                         with_tail=False)
+    return element_text(doc)
 
 
 def normalise(text: str) -> str:
