@@ -115,6 +115,10 @@ def headline(root, md: PageMetadata, site_names: tuple[str, ...]) -> tuple[str |
 BYLINE_TOKENS = frozenset(("byline", "author", "authors", "by-line", "writer", "contributor",
                            "article-author", "post-author", "author-name", "byline-name",
                            "creator", "reporter"))
+# Tokens that start so are bylines too ("AuthorLink-sc-1x", "authorName", "byline__name");
+# "authority" and "authorization" are not.
+BYLINE_PREFIXES = ("author", "byline")
+NOT_BYLINE_PREFIXES = ("authority", "authoriz", "authoris")
 # A visible byline is short; longer blocks with these tokens are author bios.
 BYLINE_MAX_CHARS = 200
 BYLINE_PREFIX = re.compile(r"^\s*(by|written\s+by|posted\s+by|words\s+by|von|par|por)\b", re.I)
@@ -129,7 +133,9 @@ def byline_elements(root):
         tokens = attribute_tokens(el)
         itemprop = (el.get("itemprop") or "").split()
         rel = (el.get("rel") or "").split()
-        if tokens & BYLINE_TOKENS or "author" in itemprop or "author" in rel:
+        if tokens & BYLINE_TOKENS or "author" in itemprop or "author" in rel or \
+                any(t.startswith(BYLINE_PREFIXES) and not t.startswith(NOT_BYLINE_PREFIXES)
+                    for t in tokens):
             if not any(_is_ancestor(f, el) for f in found):
                 found.append(el)
     return found
@@ -144,23 +150,112 @@ def _is_ancestor(a, el) -> bool:
     return False
 
 
+# Ancestors that put a byline in another article's teaser, not ours.
+ELSEWHERE_TAGS = frozenset(("aside", "nav", "footer"))
+ELSEWHERE_TOKENS = frozenset(("related", "recirc", "popular", "trending", "sidebar", "promo",
+                              "recommended", "more-stories", "newsletter", "comments",
+                              "comment", "teaser", "card", "widget"))
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?)])")
+
+
+def spaced_text(el) -> str:
+    """Element text with a space wherever two elements meet ("Jane Doe" + "Published" does
+    not become "Jane DoePublished"), punctuation kept tight."""
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", fold(" ".join(el.itertext())))
+
+
+def _elsewhere(el) -> bool:
+    p = el.getparent()
+    while p is not None:
+        if p.tag in ELSEWHERE_TAGS or attribute_tokens(p) & ELSEWHERE_TOKENS:
+            return True
+        p = p.getparent()
+    return False
+
+
 def visible_byline(root, head_el) -> tuple[str | None, object | None]:
-    """The byline text a reader sees: a byline-marked element, or a 'By ...' line."""
+    """The byline text a reader sees: a byline-marked element near the headline, or a short
+    'By ...' line after it."""
+    candidates = []
     for el in byline_elements(root):
-        text = element_text(el)
-        if 2 < len(text) <= BYLINE_MAX_CHARS:
-            return text, el
-    # No marked element: a short "By ..." block after the headline.
+        text = spaced_text(el)
+        if 2 < len(text) <= BYLINE_MAX_CHARS and not _elsewhere(el):
+            candidates.append((text, el))
+    if candidates:
+        if head_el is not None:
+            # The first byline after our headline; teasers' bylines come before it in the
+            # page's chrome or far after it.
+            after = [c for c in candidates if _follows(head_el, c[1])]
+            if after:
+                return after[0]
+        return candidates[0]
     if head_el is not None:
         for el in head_el.itersiblings():
             for node in el.iter():
                 if not isinstance(node.tag, str):
                     continue
-                text = element_text(node)
+                text = spaced_text(node)
                 if len(text) <= BYLINE_MAX_CHARS and BYLINE_PREFIX.match(text):
                     return text, node
                 break
+    # No marked byline: a link to an author's page, outside other articles' teasers; its
+    # parent is the byline ("By <a href=/author/x>Jane Doe</a>").
+    for a in root.iter("a"):
+        if AUTHOR_HREF.search(a.get("href") or "") and not _elsewhere(a):
+            parent = a.getparent()
+            text = spaced_text(parent) if parent is not None else ""
+            if 2 < len(text) <= BYLINE_MAX_CHARS:
+                return text, parent
+            return spaced_text(a), a
     return None, None
+
+
+def _follows(anchor, el) -> bool:
+    """True when ``el`` comes after ``anchor`` in document order."""
+    for node in anchor.itersiblings():
+        if node is el or any(d is el for d in node.iterdescendants()):
+            return True
+    parent = anchor.getparent()
+    return parent is not None and parent.tag not in ("body", "html") and _follows(parent, el)
+
+
+# Links to an author's page: their text is a name, whatever else the byline says.
+AUTHOR_HREF = re.compile(r"/(author|authors|people|person|staff|contributors?|profile|"
+                         r"profiles|writers?|journalists?|reporters?|columnists?|by|team)/",
+                         re.I)
+
+
+def _linked_names(el, base_url, site_names) -> list[Author]:
+    found = []
+    for a in el.iter("a"):
+        href = a.get("href") or ""
+        rel = (a.get("rel") or "").split()
+        if AUTHOR_HREF.search(href) or "author" in rel:
+            name = clean_author_name(spaced_text(a), site_names=site_names)
+            if name:
+                found.append(Author(name, None, web_url(base_url, href)))
+    return found
+
+
+def visible_people(text, el, base_url, site_names) -> list[Author]:
+    parsed = parse_byline(text, site_names=site_names) if text else []
+    linked = _linked_names(el, base_url, site_names) if el is not None else []
+    if linked:
+        # The names the byline links to its authors' pages are the people; the parsed text
+        # adds their roles.
+        roles = {_key(a.name): a.role for a in parsed}
+        for a in linked:
+            a.role = roles.get(_key(a.name))
+        return linked
+    urls = _author_urls(el, base_url)
+    for a in parsed:
+        if a.url is None and a.name.casefold() in urls:
+            a.url = urls[a.name.casefold()]
+    return parsed
+
+
+def _key(name: str) -> str:
+    return " ".join(name.casefold().split())
 
 
 def _author_urls(el, base_url: str) -> dict[str, str]:
@@ -192,54 +287,67 @@ def _jsonld_people(md: PageMetadata, base_url: str, site_names) -> list[Author]:
     items = value if isinstance(value, list) else [value]
     people = []
     for item in items:
-        url = None
         if isinstance(item, dict):
             types = item.get("@type")
             types = types if isinstance(types, list) else [types]
-            if "Organization" in types or "NewsMediaOrganization" in types:
+            if set(map(str, types)) & ORGANISATION_TYPES:
                 continue
             name = jsonld_text(item.get("name"))
             url = item.get("url") if isinstance(item.get("url"), str) else None
-        else:
-            name = jsonld_text(item)
-        for part in (name or "").split(","):
-            # "A, B" in one name field lists several people; "A, Role" is handled by clean.
-            cleaned = clean_author_name(part, site_names=site_names)
+            # One Person object is one person: "Jane Doe, Worcester Telegram & Gazette"
+            # is a name and an affiliation.
+            name = re.split(r"\s*[,|]\s*|\s+-\s+", name or "", maxsplit=1)[0]
+            cleaned = clean_author_name(name, site_names=site_names)
             if cleaned:
                 people.append(Author(cleaned, None, web_url(base_url, url)))
+        else:
+            text = jsonld_text(item)
+            if text:
+                people.extend(parse_byline(text, site_names=site_names))
     return people
 
 
+ORGANISATION_TYPES = frozenset(("Organization", "NewsMediaOrganization", "Corporation",
+                                "EducationalOrganization", "GovernmentOrganization"))
+# Meta tags that name the author, in the order they are trusted.
+AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator",
+               "byl")
+
+
 def authors(root, md: PageMetadata, url: str, site_names, head_el):
-    """-> (authors, byline text, source)."""
+    """-> (authors, byline text, source).
+
+    JSON-LD names the people when it has Person authors (right more often than the visible
+    byline on the pages we measured: publishers' own records, no teaser bylines to confuse);
+    the visible byline adds roles and author-page URLs, and names the people where the page
+    has no structured authors.
+    """
     byline_text, byline_el = visible_byline(root, head_el)
-    visible = parse_byline(byline_text, site_names=site_names) if byline_text else []
-    urls = _author_urls(byline_el, url)
-    for a in visible:
-        if a.url is None and a.name.casefold() in urls:
-            a.url = urls[a.name.casefold()]
+    visible = visible_people(byline_text, byline_el, url, site_names)
     structured = _jsonld_people(md, url, site_names)
-    source = "json-ld"
-    if not structured:
-        for name in ("author", "article:author", "parsely-author", "sailthru.author",
-                     "dc.creator", "byl"):
-            for value in md.meta_all(name):
-                if value.startswith("http"):
-                    continue
-                structured += [Author(n) for n in
-                               (clean_author_name(p, site_names=site_names)
-                                for p in value.split(",")) if n]
-            if structured:
-                source = f"meta:{name}"
-                break
-    if visible:
-        # The visible byline names people with their roles; structured data adds their URLs.
-        known = {a.name.casefold(): a.url for a in structured if a.url}
-        for a in visible:
-            a.url = a.url or known.get(a.name.casefold())
-        return dedupe_authors(visible), byline_text, "heuristic:byline"
+    linked = byline_el is not None and _linked_names(byline_el, url, site_names)
+    if structured and linked and {_key(a.name) for a in structured} < \
+            {_key(a.name) for a in visible}:
+        # The byline names everyone JSON-LD names and more (JSON-LD often keeps only the
+        # first of several authors).
+        structured = []
     if structured:
-        return dedupe_authors(structured), byline_text, source
+        seen = {_key(a.name): a for a in visible}
+        for a in structured:
+            v = seen.get(_key(a.name))
+            if v is not None:
+                a.role = a.role or v.role
+                a.url = a.url or v.url
+        return dedupe_authors(structured), byline_text, "json-ld"
+    if visible:
+        return dedupe_authors(visible), byline_text, "heuristic:byline"
+    for name in AUTHOR_META:
+        found = []
+        for value in md.meta_all(name):
+            if not value.startswith("http"):
+                found.extend(parse_byline(value, site_names=site_names))
+        if found:
+            return dedupe_authors(found), byline_text, f"meta:{name}"
     return [], byline_text, "none"
 
 
