@@ -425,6 +425,10 @@ def _absolute(s: str, m: re.Match, *, strict: bool) -> _Found | None:
     except (ValueError, OverflowError):
         return None
     tz, zone_end = _zone_at(s, zone_from)
+    if tz is None and time_match is not None and ZONE_OFFSET.match(s, zone_from):
+        # An offset is printed but is impossible ("+25:00"): the time's zone is unknown, and
+        # assuming UTC (or the site's zone) would store a wrong instant. No date is better.
+        return None
     if zone_end > zone_from:
         spans.append((zone_from, zone_end))
     return _Found(value, tz, tuple(spans), m.start())
