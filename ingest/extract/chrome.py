@@ -63,6 +63,9 @@ CONTENT_TOKENS = frozenset(
     body-text""".split()
 )
 _TOKEN_SPLIT = re.compile(r"\s+")
+# Any chrome token or part as a substring: an attribute without one cannot be chrome.
+_CHROME_HINT = re.compile("|".join(sorted(
+    {re.escape(w) for w in CHROME_TOKENS | CHROME_PARTS}, key=len, reverse=True)))
 _PART_SPLIT = re.compile(r"[-_]+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
@@ -109,6 +112,9 @@ def is_chrome(el, extra_tokens: frozenset = frozenset()) -> bool:
         # Captions describe pictures; they are not the article's text (a figure that wraps
         # a quote or a table is kept).
         return True
+    attrs = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+    if not extra_tokens and not _CHROME_HINT.search(attrs):
+        return False  # one regex search instead of tokenising every element's classes
     raw = raw_tokens(el)
     if not raw or any(t in CONTENT_TOKENS for t in raw):
         return False
@@ -140,8 +146,9 @@ def strip_junk(root) -> None:
     """Remove comments, scripts, styles, hidden elements: never text a reader sees."""
     etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)
     etree.strip_elements(root, *JUNK_TAGS, with_tail=False)
-    for el in list(root.iter()):
-        if isinstance(el.tag, str) and el.getparent() is not None and is_hidden(el):
+    # Only elements with one of the attributes that can hide them are looked at.
+    for el in root.xpath("//*[@hidden or @aria-hidden or @style]"):
+        if el.getparent() is not None and is_hidden(el):
             remove_element(el)
 
 

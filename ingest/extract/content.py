@@ -215,18 +215,23 @@ PROTECT_SHARE = 0.6
 
 def mark_chrome(blocks: list[Block], root, is_chrome) -> None:
     """Set each block's path and whether it sits under (unprotected) chrome."""
+    holders = set()
+    for b in blocks:
+        b.path = (b.el, *b.el.iterancestors())
+        holders.update(b.path)
+    chrome_els = {el for el in holders if is_chrome(el)}
     good: dict = {}
     total = 0
     for b in blocks:
-        b.path = tuple(_ancestors(b.el, root))
         if b.is_good:
             n = len(b.text)
             total += n
-            for anc in b.path:
+            for anc in chrome_els.intersection(b.path):
                 good[anc] = good.get(anc, 0) + n
     floor = PROTECT_SHARE * total
+    active = {el for el in chrome_els if not (total and good.get(el, 0) >= floor)}
     for b in blocks:
-        b.chrome = any(is_chrome(a) and not (total and good.get(a, 0) >= floor) for a in b.path)
+        b.chrome = not active.isdisjoint(b.path)
 
 
 def choose_container(blocks: list[Block], root=None):

@@ -115,6 +115,8 @@ def headline(root, md: PageMetadata, site_names: tuple[str, ...]) -> tuple[str |
 BYLINE_TOKENS = frozenset(("byline", "author", "authors", "by-line", "writer", "contributor",
                            "article-author", "post-author", "author-name", "byline-name",
                            "creator", "reporter"))
+# Substrings without which an element's attributes cannot name a byline (a prefilter).
+BYLINE_HINT = re.compile("author|byline|by-line|writer|contributor|creator|reporter")
 # Tokens that start so are bylines too ("AuthorLink-sc-1x", "authorName", "byline__name");
 # "authority" and "authorization" are not.
 BYLINE_PREFIXES = ("author", "byline")
@@ -130,6 +132,10 @@ def byline_elements(root):
     for el in root.iter():
         if not isinstance(el.tag, str) or el.tag in ("html", "body", "head"):
             continue
+        hint = f"{el.get('class', '')} {el.get('id', '')} {el.get('itemprop', '')} " \
+               f"{el.get('rel', '')}".lower()
+        if not BYLINE_HINT.search(hint):
+            continue  # cheap test first: most elements name nothing like a byline
         tokens = attribute_tokens(el)
         itemprop = (el.get("itemprop") or "").split()
         rel = (el.get("rel") or "").split()
@@ -203,10 +209,14 @@ def visible_byline(root, head_el) -> tuple[str | None, object | None]:
     for a in root.iter("a"):
         if AUTHOR_HREF.search(a.get("href") or "") and not _elsewhere(a):
             parent = a.getparent()
+            name = spaced_text(a)
             text = spaced_text(parent) if parent is not None else ""
-            if 2 < len(text) <= BYLINE_MAX_CHARS:
+            # A byline is the link with little around it, or a "By ..." line; a sentence
+            # that links to staff pages ("The newsroom: A, B and C") is not.
+            if BYLINE_PREFIX.match(text) and len(text) <= BYLINE_MAX_CHARS:
                 return text, parent
-            return spaced_text(a), a
+            if len(text) <= len(name) + LINKED_BYLINE_SLACK:
+                return text, parent
     return None, None
 
 
@@ -219,6 +229,8 @@ def _follows(anchor, el) -> bool:
     return parent is not None and parent.tag not in ("body", "html") and _follows(parent, el)
 
 
+# Characters a bare author link's parent may hold besides the name ("Jane Doe | 4 min read").
+LINKED_BYLINE_SLACK = 40
 # Links to an author's page: their text is a name, whatever else the byline says.
 AUTHOR_HREF = re.compile(r"/(author|authors|people|person|staff|contributors?|profile|"
                          r"profiles|writers?|journalists?|reporters?|columnists?|by|team)/",
@@ -263,7 +275,7 @@ def _author_urls(el, base_url: str) -> dict[str, str]:
     if el is None:
         return urls
     for a in el.iter("a"):
-        name = fold(a.text_content())
+        name = fold("".join(a.itertext()))
         href = a.get("href")
         link = web_url(base_url, href)
         if name and link:
@@ -363,6 +375,8 @@ MODIFIED_META = ("article:modified_time", "og:updated_time", "modified_time", "d
 DATE_TOKENS = frozenset(("date", "time", "published", "posted", "timestamp", "dateline",
                          "pubdate", "post-date", "entry-date", "article-date", "meta",
                          "datetime", "updated"))
+# Substrings without which class/id cannot hold a DATE_TOKENS token (a prefilter).
+DATE_HINTS = ("date", "time", "publish", "posted", "meta", "updated")
 URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?:/|[-_]|$)")
 DATE_TEXT_MAX_CHARS = 120
 
@@ -413,7 +427,8 @@ def _visible_date(root, head_el, *, now, default_tz) -> str | None:
     for el in root.iter():
         if not isinstance(el.tag, str) or el.tag in ("html", "body"):
             continue
-        if attribute_tokens(el) & DATE_TOKENS:
+        hint = f"{el.get('class', '')} {el.get('id', '')}".lower()
+        if any(h in hint for h in DATE_HINTS) and attribute_tokens(el) & DATE_TOKENS:
             text = element_text(el)
             if text and len(text) <= DATE_TEXT_MAX_CHARS:
                 value = extract_date_from_text(text, now=now, default_tz=default_tz)

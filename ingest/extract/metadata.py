@@ -178,7 +178,7 @@ def read_metadata(root) -> PageMetadata:
     md = PageMetadata()
     title = root.find(".//title")
     if title is not None:
-        md.title = fold(title.text_content()) or None
+        md.title = fold("".join(title.itertext())) or None
     read_jsonld(root, md)
     read_meta(root, md)
     read_microdata(root, md)

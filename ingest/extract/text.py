@@ -28,6 +28,7 @@ _ODD_SPACES = {0x200B: None, 0x200C: None, 0x200D: None, 0xFEFF: None, 0xAD: Non
 # has them (NUL bytes, escape sequences) must not carry them into stored records.
 _CONTROLS = {c: None for c in (*range(0x00, 0x09), 0x0E, 0x0F, *range(0x10, 0x1C), 0x7F)}
 _DROP_CHARS = {**_ODD_SPACES, **_CONTROLS}
+_DROP_RE = re.compile("[" + "".join(re.escape(chr(c)) for c in _DROP_CHARS) + "]")
 
 
 def fold(text: str | None) -> str:
@@ -35,7 +36,9 @@ def fold(text: str | None) -> str:
     removed."""
     if not text:
         return ""
-    return WHITESPACE.sub(" ", text.translate(_DROP_CHARS)).strip()
+    if _DROP_RE.search(text):  # rare: translate only the texts that need it (it is slow)
+        text = text.translate(_DROP_CHARS)
+    return WHITESPACE.sub(" ", text).strip()
 
 
 # Something that starts a tag, a comment or a doctype: "<b", "</", "<!". A bare "<" as in
@@ -70,6 +73,11 @@ def normalise(text: str) -> str:
 
 def element_text(el) -> str:
     """The visible text of ``el`` with block boundaries as spaces, folded."""
+    if len(el) == 0:
+        return fold(el.text)
+    if not any(isinstance(n.tag, str) and n.tag in BLOCK_TAGS for n in el.iterdescendants()):
+        # Inline markup only (the common paragraph): lxml joins the text in C.
+        return fold("".join(el.itertext()))
     parts: list[str] = []
     walker = etree.iterwalk(el, events=("start", "end"))
     for event, node in walker:
@@ -89,4 +97,4 @@ def element_text(el) -> str:
 
 def link_text_length(el) -> int:
     """Characters of ``el``'s text that sit inside links (for link density)."""
-    return sum(len(fold(a.text_content())) for a in el.iter("a"))
+    return sum(len(fold("".join(a.itertext()))) for a in el.iter("a"))
