@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-test
 BENCH_STAMP := $(VENV)/.installed-bench
 DATA ?= ../shared/data
 
-.PHONY: test crawl demo bench bench-quality clean
+.PHONY: test crawl demo bench bench-quality bench-export clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ bench-quality: $(BENCH_STAMP)
 	$(PY) bench/quality.py $(DATA)/trafilatura-eval
 
 bench: bench-quality
+
+# Peak memory of exports at 100,000 articles (a few minutes; not part of make test).
+bench-export: $(STAMP)
+	$(PY) bench/export_memory.py 100000
 
 clean:
 	rm -rf $(VENV) data/demo.db* .pytest_cache

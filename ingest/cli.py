@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from itemadapter import ItemAdapter
 
+from . import cli_data
 from .extract import extract_article
 
 
@@ -88,6 +89,11 @@ def sites_check(path: Path):
         click.echo(f"{name}{state}: {len(p.start_urls)} start URLs, {len(p.feeds)} feeds, "
                    f"{len(p.sitemaps)} sitemaps, hosts {', '.join(p.hosts)}")
     click.echo(f"{path}: {len(profiles)} sites, ok")
+
+
+# export, stats, serve, schema-docs: the analysts' and downstream jobs' commands.
+for _command in cli_data.COMMANDS:
+    main.add_command(_command)
 
 
 if __name__ == "__main__":

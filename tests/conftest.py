@@ -30,3 +30,24 @@ def demo_server():
 
     with serve_directory(DEMO_SITE) as base_url:
         yield base_url
+
+
+@pytest.fixture(scope="session")
+def demo_crawl(tmp_path_factory):
+    """One real crawl of the demo site for the analysts' tests: (base_url, db, feed), where
+    feed is what Scrapy's feed export (`-O feed.jsonl`) wrote during the same crawl."""
+    import os
+    import subprocess
+
+    from ingest.demo import PROJECT_ROOT, crawl_command, serve_directory
+
+    folder = tmp_path_factory.mktemp("demo_crawl")
+    db, feed = folder / "demo.db", folder / "feed.jsonl"
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "ingest.settings",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT),
+                                                       os.environ.get("PYTHONPATH")]))}
+    with serve_directory(DEMO_SITE) as base_url:
+        result = subprocess.run(crawl_command(base_url, db) + ["-O", str(feed)], env=env,
+                                cwd=PROJECT_ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return base_url, db, feed

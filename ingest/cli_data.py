@@ -1,0 +1,149 @@
+"""The analysts' and downstream jobs' commands: export, stats, serve, schema-docs.
+
+Thin click layers over ingest.export, ingest.stats, ingest.serve and ingest.schema_docs;
+registered on the `ingest` group in ingest/cli.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+
+def _default_db() -> str:
+    return os.environ.get("INGEST_DB", "data/news.db")
+
+
+db_option = click.option(
+    "--db", default=_default_db, show_default="INGEST_DB or data/news.db",
+    type=click.Path(path_type=Path), help="The SQLite database.")
+
+
+@contextlib.contextmanager
+def _progress(label: str):
+    """A progress bar on stderr when it is a terminal; nothing otherwise (cron, pipes)."""
+    state: dict = {}
+    hidden = not sys.stderr.isatty()
+
+    def on_total(total: int):
+        state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr,
+                                         hidden=hidden, show_pos=True)
+        state["bar"].__enter__()
+
+    def step(n: int):
+        state["bar"].update(n)
+
+    try:
+        yield on_total, step
+    finally:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
+
+
+@click.command("export")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]),
+              required=True, help="jsonl: one record per line; csv: nested fields as JSON "
+              "text; parquet: typed columns (needs the parquet extra).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The file to write (replaced at the end, never left half-written).")
+@click.option("--since", help="Only articles stored or changed at or after this ISO 8601 "
+              "date or time (naive = UTC).")
+@click.option("--site", help="Only this site (host name without www.).")
+@click.option("--cursor", help="A consumer name: export only what changed since this "
+              "cursor's last export, then remember where it got to.")
+def export_cmd(db: Path, fmt: str, out: Path, since: str | None, site: str | None,
+               cursor: str | None):
+    """Export stored articles as JSON Lines, CSV or Parquet, whole or incrementally."""
+    from .export import ExportError, export
+
+    try:
+        with _progress(f"exporting {fmt}") as (on_total, step):
+            result = export(db, out, fmt, since=since, site=site, cursor=cursor,
+                            progress=step, on_total=on_total)
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from None
+    note = f" (cursor {result.cursor} now at change {result.cursor_seq})" if cursor else ""
+    click.echo(f"{result.rows} articles -> {result.path}{note}", err=True)
+
+
+@click.command("stats")
+@db_option
+@click.option("--site", help="Only this site.")
+@click.option("--recent-days", default=None, type=click.IntRange(1),
+              help="The window compared with the site's history [default: 7].")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def stats_cmd(db: Path, site: str | None, recent_days: int | None, as_json: bool):
+    """Per site: articles and the share that have each field; warns when a site's recent
+    coverage of a field falls well below its history (its markup may have changed)."""
+    from .stats import RECENT_DAYS, format_table, site_stats
+    from .store import Store
+
+    if not db.exists():
+        raise click.ClickException(f"no database at {db}; crawl first or pass --db")
+    with Store(db) as store:
+        stats = site_stats(store.conn, recent_days=recent_days or RECENT_DAYS, site=site)
+    if as_json:
+        click.echo(json.dumps([asdict(s) for s in stats], indent=2))
+        return
+    click.echo(format_table(stats) if stats else "no articles")
+    for s in stats:
+        for warning in s.warnings:
+            click.echo(f"warning: {warning}", err=True)
+
+
+@click.command("serve")
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=int)
+@click.option("--print-metadata", is_flag=True,
+              help="Print the Datasette metadata JSON and exit (for datasette publish).")
+def serve_cmd(db: Path, host: str, port: int, print_metadata: bool):
+    """Browse the database in Datasette, with table and column descriptions, facets on
+    site, section and author, and full-text search on articles."""
+    from .serve import ServeError, metadata, serve
+
+    if print_metadata:
+        click.echo(json.dumps(metadata(db.stem), indent=2, ensure_ascii=False))
+        return
+    try:
+        serve(db, host=host, port=port)
+    except ServeError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.command("schema-docs")
+@click.option("--out", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write [default: docs/schema.md].")
+@click.option("--check", is_flag=True, help="Only check that the file is up to date "
+              "(exit 1 if not).")
+def schema_docs_cmd(out: Path | None, check: bool):
+    """Regenerate docs/schema.md from the live schema and ingest/schema_docs.py."""
+    from .schema_docs import DOC_PATH, UndocumentedSchema, render
+
+    path = out or DOC_PATH
+    try:
+        text = render()
+    except UndocumentedSchema as exc:
+        raise click.ClickException(str(exc)) from None
+    current = path.read_text() if path.exists() else None
+    if check:
+        if current != text:
+            raise click.ClickException(f"{path} is out of date: run `ingest schema-docs`")
+        click.echo(f"{path}: up to date")
+        return
+    if current != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        click.echo(f"{path}: written")
+    else:
+        click.echo(f"{path}: up to date")
+
+
+COMMANDS = (export_cmd, stats_cmd, serve_cmd, schema_docs_cmd)

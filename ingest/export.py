@@ -1,0 +1,304 @@
+"""Exports of the stored articles: JSON Lines, CSV, Parquet; whole, filtered or incremental.
+
+Every format gets the same records, the contract of DESIGN.md "The record" (the keys of
+``ItemAdapter(Article).asdict()``, validated by docs/article.schema.json), so an export equals
+what ``scrapy crawl news -O out.jsonl`` writes for the same pages.
+
+- Rows stream from one SQLite statement (authors and sections gathered by correlated
+  subqueries), and writers take them one by one (Parquet in row groups of ``PARQUET_BATCH``):
+  memory stays flat however many articles there are.
+- Output goes to a temporary file beside the target and is renamed over it at the end, so a
+  reader never sees half a file and a failed export leaves the old file in place.
+- ``cursor``: the name of a consumer. Its position (the last ``article_changes.seq`` it has
+  had) is kept in ``export_cursors``; the next export with that name gives only articles
+  inserted or changed since. The position moves only after the file is complete.
+
+Writers are registered in ``FORMATS``; a new format is one function and one dict entry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import IO, Any
+
+from .items import ARTICLE_FIELDS
+from .store import Store, utcnow_iso
+
+# Record fields stored as JSON text in SQLite (and written as JSON text into CSV cells).
+NESTED_FIELDS = ("authors", "tags", "sections", "provenance")
+
+# One statement for every record. ORDER BY seq: incremental exports come out in the order the
+# changes happened, and the range filter on seq (the table's rowid) is an index range scan.
+RECORD_SQL = """
+SELECT a.url, a.canonical_url, a.site, a.headline,
+    (SELECT json_group_array(json_object('name', name, 'role', role, 'url', url)) FROM (
+        SELECT au.name, aa.role, au.url FROM article_authors aa
+        JOIN authors au ON au.id = aa.author_id
+        WHERE aa.article_id = a.id ORDER BY aa.position)) AS authors,
+    a.byline, a.published_at, a.modified_at, a.section, a.summary, a.tags, a.language,
+    (SELECT json_group_array(json_object('heading', heading, 'paragraphs', json(paragraphs)))
+        FROM (SELECT heading, paragraphs FROM sections s
+              WHERE s.article_id = a.id ORDER BY s.position)) AS sections,
+    a.body_text, a.word_count, a.content_hash, coalesce(a.fetched_at, a.last_seen_at)
+        AS fetched_at, a.provenance
+FROM article_changes c JOIN articles a ON a.id = c.article_id
+WHERE {where}
+ORDER BY c.seq
+"""
+
+
+class ExportError(Exception):
+    """A bad export request; the message says what to change."""
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    format: str
+    rows: int
+    cursor: str | None = None
+    cursor_seq: int | None = None
+
+
+# --- reading -------------------------------------------------------------------------------
+
+def parse_since(value: str) -> str:
+    """``--since``: an ISO 8601 date or date-time; naive means UTC. Returns ISO UTC, the form
+    of ``articles.updated_at``, so the filter is a plain string comparison on an index."""
+    try:
+        if len(value) == 10:
+            moment = datetime.combine(date.fromisoformat(value), datetime.min.time())
+        else:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ExportError(
+            f"--since {value!r} is not a date or time; use ISO 8601 such as 2026-11-27 or "
+            "2026-11-27T08:00:00+00:00"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def _filters(since: str | None, site: str | None, after_seq: int, upto_seq: int):
+    where = ["c.seq > :after", "c.seq <= :upto"]
+    params: dict[str, Any] = {"after": after_seq, "upto": upto_seq}
+    if since:
+        where.append("a.updated_at >= :since")
+        params["since"] = since
+    if site:
+        where.append("a.site = :site")
+        params["site"] = site
+    return " AND ".join(where), params
+
+
+def _decode(row: sqlite3.Row) -> dict:
+    record = {k: row[k] for k in ARTICLE_FIELDS}
+    for key in NESTED_FIELDS:
+        record[key] = json.loads(record[key]) if record[key] else ([] if key != "provenance"
+                                                                   else {})
+    return record
+
+
+def iter_records(conn: sqlite3.Connection, *, since: str | None = None, site: str | None = None,
+                 after_seq: int = 0, upto_seq: int | None = None) -> Iterator[dict]:
+    """The article records, one at a time, oldest change first."""
+    if upto_seq is None:
+        upto_seq = max_seq(conn)
+    where, params = _filters(since, site, after_seq, upto_seq)
+    cur = conn.cursor()
+    cur.row_factory = sqlite3.Row
+    for row in cur.execute(RECORD_SQL.format(where=where), params):
+        yield _decode(row)
+
+
+def count_records(conn: sqlite3.Connection, *, since: str | None = None,
+                  site: str | None = None, after_seq: int = 0,
+                  upto_seq: int | None = None) -> int:
+    if upto_seq is None:
+        upto_seq = max_seq(conn)
+    where, params = _filters(since, site, after_seq, upto_seq)
+    return conn.execute(
+        f"SELECT count(*) FROM article_changes c JOIN articles a ON a.id = c.article_id"
+        f" WHERE {where}", params).fetchone()[0]
+
+
+def max_seq(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT coalesce(max(seq), 0) FROM article_changes").fetchone()[0]
+
+
+# --- writers: (records, binary file) -> rows written -----------------------------------------
+
+def write_jsonl(records: Iterable[dict], out: IO[bytes]) -> int:
+    n = 0
+    for n, record in enumerate(records, start=1):
+        out.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
+    return n
+
+
+def write_csv(records: Iterable[dict], out: IO[bytes]) -> int:
+    """One column per record field, in the contract's order; nested fields as JSON text."""
+    import io
+
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+    try:
+        writer = csv.DictWriter(text, fieldnames=ARTICLE_FIELDS)
+        writer.writeheader()
+        n = 0
+        for n, record in enumerate(records, start=1):
+            writer.writerow({k: (json.dumps(v, ensure_ascii=False) if k in NESTED_FIELDS
+                                 else v) for k, v in record.items()})
+        text.flush()
+    finally:
+        text.detach()  # leave the binary file open for the caller to close
+    return n
+
+
+# Rows per Parquet row group: big enough for good compression, small enough to keep memory
+# flat (a few MB of article text at a time).
+PARQUET_BATCH = 2000
+
+
+def parquet_schema():
+    """The typed Parquet schema of the record. Timestamps stay ISO 8601 strings: a Parquet
+    timestamp would drop the offset the publisher stated, which the contract keeps."""
+    try:
+        import pyarrow as pa
+    except ImportError:
+        raise ExportError(
+            "Parquet export needs pyarrow: pip install 'news-ingest[parquet]'") from None
+    s = pa.string()
+    return pa.schema([
+        ("url", s), ("canonical_url", s), ("site", s), ("headline", s),
+        ("authors", pa.list_(pa.struct([("name", s), ("role", s), ("url", s)]))),
+        ("byline", s), ("published_at", s), ("modified_at", s), ("section", s),
+        ("summary", s), ("tags", pa.list_(s)), ("language", s),
+        ("sections", pa.list_(pa.struct([("heading", s), ("paragraphs", pa.list_(s))]))),
+        ("body_text", s), ("word_count", pa.int64()), ("content_hash", s),
+        ("fetched_at", s), ("provenance", pa.map_(s, s)),
+    ])
+
+
+def write_parquet(records: Iterable[dict], out: IO[bytes]) -> int:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = parquet_schema()
+    n = 0
+    with pq.ParquetWriter(out, schema, compression="zstd") as writer:
+        batch: list[dict] = []
+        for record in records:
+            record = {**record, "provenance": list(record["provenance"].items())}
+            batch.append(record)
+            if len(batch) >= PARQUET_BATCH:
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                n += len(batch)
+                batch = []
+        if batch or n == 0:  # an empty export is still a valid file with the schema
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+            n += len(batch)
+    return n
+
+
+Writer = Callable[[Iterable[dict], IO[bytes]], int]
+FORMATS: dict[str, Writer] = {
+    "jsonl": write_jsonl,
+    "csv": write_csv,
+    "parquet": write_parquet,
+}
+
+
+# --- the export --------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def atomic_output(path: Path) -> Iterator[IO[bytes]]:
+    """A binary file that becomes ``path`` only when the block succeeds."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        # mkstemp makes the file private (0600); an export is meant to be read by others.
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def get_cursor(conn: sqlite3.Connection, name: str) -> dict | None:
+    cur = conn.cursor()
+    cur.row_factory = sqlite3.Row
+    row = cur.execute("SELECT * FROM export_cursors WHERE name = ?", (name,)).fetchone()
+    return dict(row) if row else None
+
+
+def export(db_path: str | os.PathLike, out: str | os.PathLike, fmt: str, *,
+           since: str | None = None, site: str | None = None, cursor: str | None = None,
+           progress: Callable[[int], Any] | None = None,
+           on_total: Callable[[int], Any] | None = None) -> ExportResult:
+    """Write the articles of ``db_path`` to ``out`` in format ``fmt`` (a key of FORMATS).
+
+    ``progress(n)`` is called after each record with 1; ``on_total(total)`` once before the
+    first record, with the number of records to come.
+    """
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if fmt == "parquet":
+        parquet_schema()  # fail before touching anything when pyarrow is missing
+    if not Path(db_path).exists():
+        raise ExportError(f"no database at {db_path}; crawl first or pass --db")
+    since_iso = parse_since(since) if since else None
+    filters = {"since": since_iso, "site": site}
+    out_path = Path(out)
+    with Store(db_path) as store:
+        conn = store.conn
+        after = 0
+        if cursor:
+            state = get_cursor(conn, cursor)
+            if state is not None:
+                before = json.loads(state["filters"])
+                if before != filters:
+                    raise ExportError(
+                        f"cursor {cursor!r} was made with filters {before}, not {filters}: "
+                        "use the same --since/--site with it, or a new cursor name")
+                after = state["seq"]
+        upto = max_seq(conn)
+        if on_total:
+            on_total(count_records(conn, since=since_iso, site=site, after_seq=after,
+                                   upto_seq=upto))
+
+        def records():
+            for record in iter_records(conn, since=since_iso, site=site, after_seq=after,
+                                       upto_seq=upto):
+                yield record
+                if progress:
+                    progress(1)
+
+        with atomic_output(out_path) as f:
+            rows = FORMATS[fmt](records(), f)
+        if cursor:
+            with store.transaction() as wconn:
+                wconn.execute(
+                    "INSERT INTO export_cursors (name, seq, filters, exported_at, rows, format,"
+                    " path) VALUES (:name, :seq, :filters, :at, :rows, :format, :path)"
+                    " ON CONFLICT (name) DO UPDATE SET seq = excluded.seq,"
+                    " exported_at = excluded.exported_at, rows = excluded.rows,"
+                    " format = excluded.format, path = excluded.path",
+                    {"name": cursor, "seq": upto, "filters": json.dumps(filters),
+                     "at": utcnow_iso(), "rows": rows, "format": fmt,
+                     "path": str(out_path.resolve())},
+                )
+    return ExportResult(out_path, fmt, rows, cursor, upto if cursor else None)
