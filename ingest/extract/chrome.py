@@ -43,7 +43,8 @@ CHROME_TOKENS = frozenset(
     skip-link skiplink print rss follow jump hidden sr-only visually-hidden screen-reader-text
     caption credit copyright disclaimer date timestamp published posted-on meta entry-meta
     post-meta article-meta article-tags post-tags entry-tags entry-footer article-footer
-    post-footer""".split()
+    post-footer kommentare kommentar teilen verwandte empfehlungen werbung anzeige
+    commentaires partage publicite comentarios compartir publicidad""".split()
 )
 # Parts of a dashed token that mark chrome wherever they stand ("article-share",
 # "post-comments", "top-ads"); fewer than the whole tokens, as parts match far more.

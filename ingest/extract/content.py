@@ -71,6 +71,12 @@ BOILERPLATE = re.compile(
     | your\s+browser\s+does\s+not\s+support.{0,120}
     | (listen\s+to\s+this\s+(story|article)).{0,160}
     | (trending|recommended)\s+videos?
+    | (teilen|drucken|versenden|merken|artikel\s+teilen|jetzt\s+teilen)(\s+(auf|per)\s+\w+)?
+    | (abonnieren\s+sie|jetzt\s+abonnieren|newsletter\s+abonnieren).{0,120}
+    | (partager|imprimer|s'abonner)(\s+sur\s+\w+)?
+    | (compartir|imprimir|suscr(í|i)bete).{0,60}
+    | (mit\s+absendung\s+des\s+formulars|ich\s+willige\s+ein).{0,300}
+    | (alle\s+rechte\s+vorbehalten|tous\s+droits\s+r(é|e)serv(é|e)s|todos\s+los\s+derechos).{0,80}
     )$""",
     re.X | re.I,
 )
@@ -102,6 +108,18 @@ END_MARKERS = re.compile(
     | (sign\s+up|subscribe)\s+(for|to)\b.{0,80}
     | (follow|like)\s+us\s+on\b.{0,60}
     | about\s+the\s+author
+    # German, French, Spanish, Italian, Dutch, Polish: the same families of lines.
+    | mehr\s+(zum\s+thema|zu\s+diesem\s+thema|aus\s+dem\s+ressort|artikel|nachrichten)\b.{0,40}
+    | (das\s+k(ö|oe)nnte\s+sie\s+auch\s+interessieren|auch\s+interessant|lesen\s+sie\s+(auch|mehr))
+    | (weitere|(ä|ae)hnliche|verwandte|empfohlene)\s+(artikel|beitr(ä|ae)ge|themen|nachrichten)
+    | (kommentare?|kommentieren(\s+sie)?|diskutieren\s+sie\s+mit|ihre\s+meinung)\b.{0,30}
+    | (themen|schlagw(ö|oe)rter|schlagworte)\s*:?.{0,200}
+    | (à|a)\s+lire\s+(aussi|également)|lire\s+aussi|sur\s+le\s+m(ê|e)me\s+sujet
+    | (vos\s+r(é|e)actions|commentaires?|laisser\s+un\s+commentaire)
+    | (tambi(é|e)n\s+te\s+puede\s+interesar|noticias\s+relacionadas|comentarios|lee\s+tambi(é|e)n)
+    | (leggi\s+anche|articoli\s+correlati|commenti)
+    | (lees\s+ook|gerelateerde\s+artikelen|reacties)
+    | (czytaj\s+(tak(ż|z)e|te(ż|z)|wi(ę|e)cej)|komentarze|zobacz\s+te(ż|z))
     )[\s.:!?…]*$""",
     re.X | re.I,
 )
@@ -235,14 +253,40 @@ def mark_chrome(blocks: list[Block], root, is_chrome) -> None:
 
 
 def choose_container(blocks: list[Block], root=None):
-    """The element whose good text minus penalised other text is largest (chrome ignored)."""
+    """The element whose good text minus penalised other text is largest (chrome ignored).
+
+    Pages whose every paragraph sits under chrome (a wrapper with an unlucky name split in
+    two) are read again without the chrome marks; pages with no paragraph long enough to be
+    "good" (short posts, product pages) count every prose-like line instead.
+    """
+    for relaxed in (False, True):
+        for use_chrome in (True, False):
+            found = _best_container(blocks, use_chrome, SHORT_MIN_CHARS if relaxed else 0)
+            if found is not None:
+                if not use_chrome:
+                    for b in blocks:
+                        b.chrome = b.chrome and not (found in b.path)
+                return found
+    return None
+
+
+# On pages without any "good" paragraph, a prose-like line this long counts instead.
+SHORT_MIN_CHARS = 20
+
+
+def _best_container(blocks, use_chrome: bool, relaxed_min: int):
     good: dict = {}
     other: dict = {}
     for b in blocks:
-        if b.chrome:
+        if use_chrome and b.chrome:
             continue
         n = len(b.text)
-        table = good if b.is_good else other
+        if relaxed_min:
+            is_good = b.kind == "para" and n >= relaxed_min and \
+                b.link_density <= GOOD_MAX_LINK_DENSITY
+        else:
+            is_good = b.is_good
+        table = good if is_good else other
         for anc in b.path:
             table[anc] = table.get(anc, 0) + n
     if not good:
