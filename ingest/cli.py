@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from itemadapter import ItemAdapter
 
-from . import cli_data
+from . import cli_data, cli_runs
 from .extract import extract_article
 
 
@@ -90,6 +90,8 @@ def sites_check(path: Path):
                    f"{len(p.sitemaps)} sitemaps, hosts {', '.join(p.hosts)}")
     click.echo(f"{path}: {len(profiles)} sites, ok")
 
+
+main.add_command(cli_runs.runs)  # `ingest runs`: recent crawl runs with their stats
 
 # export, stats, serve, schema-docs: the analysts' and downstream jobs' commands.
 for _command in cli_data.COMMANDS:

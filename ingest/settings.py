@@ -38,11 +38,23 @@ DOWNLOAD_TIMEOUT = 30
 # Retry transient failures a few times, never forever.
 RETRY_ENABLED = True
 RETRY_TIMES = 2
+# 429 and 503 with Retry-After: wait as told (the whole site slows down) before retrying, but
+# never longer than this many seconds within one run; longer waits are left to the next run.
+INGEST_RETRY_AFTER_MAX = 300.0
+# Drops counted by reason into the crawl's stats (crawl_runs.stats, `ingest runs`).
+EXTENSIONS = {"ingest.runstats.RunStats": 500}
 # Follow links at most this deep from the start pages (a site profile can lower it).
 DEPTH_LIMIT = 3
 # Cookies are not needed to read articles and make crawls depend on history.
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+
+# --- downloader middlewares ---------------------------------------------------------------
+DOWNLOADER_MIDDLEWARES = {
+    # Retry-After on 429/503 (ingest/retry_after.py). 560: it sees responses before
+    # RetryMiddleware (550), which would retry at once.
+    "ingest.retry_after.RetryAfterMiddleware": 560,
+}
 
 # --- pipelines: one concern each, in this order -----------------------------------------
 ITEM_PIPELINES = {

@@ -305,8 +305,28 @@ CREATE TABLE export_cursors (
 );
 """
 
+# Incremental crawling (issue #5): what feeds and sitemaps say about each URL (kept with the
+# URL, so a later run can tell whether the page changed since we fetched it), and the time of
+# the last conditional check a 304 answered (a 304 writes nothing else).
+MIGRATION_CRAWL_STATE = """
+ALTER TABLE pages ADD COLUMN checked_at TEXT;
+
+CREATE TABLE discovered (
+    url TEXT PRIMARY KEY,
+    site TEXT,
+    source TEXT NOT NULL,           -- the feed or sitemap that listed it last
+    lastmod TEXT,                   -- newest date a feed/sitemap gave for it (ISO 8601 UTC)
+    title TEXT,                     -- news:title or the feed item's title
+    published_at TEXT,              -- news:publication_date or the feed's pubDate/published
+    fetched_lastmod TEXT,           -- the lastmod that was current when we last fetched it
+    first_seen_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL
+);
+CREATE INDEX idx_discovered_site ON discovered (site);
+"""
+
 Migration = str | Callable[[sqlite_utils.Database], None]
-MIGRATIONS: list[Migration] = [MIGRATION_1, MIGRATION_VIEWS_AND_CURSORS]
+MIGRATIONS: list[Migration] = [MIGRATION_1, MIGRATION_VIEWS_AND_CURSORS, MIGRATION_CRAWL_STATE]
 
 
 def _statements(script: str) -> Iterator[str]:
@@ -518,6 +538,12 @@ class Store:
 
     def get_page(self, url: str) -> dict | None:
         return self._one("SELECT * FROM pages WHERE url = ?", (url,))
+
+    def mark_checked(self, url: str, checked_at: str) -> None:
+        """A conditional refetch of ``url`` answered 304 Not Modified: nothing changes but
+        ``pages.checked_at`` (the outcome, status and fetch time of the last real fetch stay)."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE pages SET checked_at = ? WHERE url = ?", (checked_at, url))
 
     # --- articles -----------------------------------------------------------------------
 

@@ -82,6 +82,13 @@ class StorePipeline:
                           canonical_url=getattr(item, "canonical_url", None))
 
     def page_outcome(self, url, outcome, reason=None, status=None):
+        if outcome == "not_modified":
+            # A conditional refetch answered 304: counted, and only its check time is written.
+            self.responses.pop(url, None)
+            self.stats.inc_value("ingest/pages/not_modified")
+            if self.store is not None:
+                self.store.mark_checked(url, utcnow_iso())
+            return
         self._finish_page(url, outcome=outcome, reason=reason, status=status)
 
     # ---- items

@@ -4,19 +4,36 @@ an article is the pipelines' business.
     scrapy crawl news                      every enabled site of sites.toml
     scrapy crawl news -a site=NAME         one site
     scrapy crawl news -a start=URL         an ad-hoc site: that URL's host only
+
+Discovery, per site: robots.txt ``Sitemap:`` lines, the sitemaps and feeds of sites.toml,
+feeds a page announces with ``<link rel="alternate">``, and links followed from the start
+pages (allow/deny patterns, max_depth). Parsing of feeds and sitemaps is ``ingest.discovery``.
+
+Incremental: each candidate URL goes through ``ingest.schedule.decide`` against what the
+database knows (``ingest.crawlstate``): stored articles are refetched only when a feed or
+sitemap says they changed or they are within the recheck window, and then conditionally; a
+304 is counted and only its check time is written. Listing pages are followed, not stored
+(``ingest.pagekind``). One crawl per site and database at a time (``ingest.crawllock``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals as scrapy_signals
 from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 from twisted.python.failure import Failure
 
 from ingest import signals
+from ingest.crawllock import ALL_SITES, CrawlLocked, SiteLocks
+from ingest.crawlstate import CrawlState
+from ingest.discovery import DiscoveryError, feed_links, parse_document, robots_sitemaps
 from ingest.extract import extract_article
+from ingest.pagekind import LISTING, classify
+from ingest.schedule import decide
 from ingest.sites import SiteProfile, SitesError, load_sites
 
 # Paths that never lead to articles and only cost requests.
@@ -28,6 +45,10 @@ DEFAULT_DENY = (
 
 #: request.meta key marking requests for pages of a site (not robots.txt and the like).
 PAGE_META = "ingest_site"
+#: request.meta key: the feed/sitemap date that made us request a page (ISO 8601 UTC).
+HINT_META = "ingest_lastmod"
+#: request.meta key of robots.txt requests made for their Sitemap: lines.
+ROBOTS_META = "ingest_robots_site"
 
 
 class NewsSpider(scrapy.Spider):
@@ -40,6 +61,11 @@ class NewsSpider(scrapy.Spider):
         self.start_arg = start
         self.sites_file = sites_file
         self.profiles: dict[str, SiteProfile] = {}
+        self.now = datetime.now(timezone.utc)
+        self.hints: dict[str, str] = {}           # URL -> newest feed/sitemap date this run
+        self.decided: dict[str, tuple] = {}       # URL -> (hint, fetch?) decided this run
+        self.state: CrawlState | None = None
+        self.locks: SiteLocks | None = None
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -52,7 +78,29 @@ class NewsSpider(scrapy.Spider):
                                 allow_domains=p.netlocs, unique=True)
             for name, p in spider.profiles.items()
         }
+        db = crawler.settings.get("INGEST_DB")
+        whole = not (spider.site_arg or spider.start_arg)
+        spider.locks = SiteLocks(db, list(spider.profiles) + ([ALL_SITES] if whole else []))
+        try:
+            spider.locks.acquire()
+        except CrawlLocked as exc:
+            spider.logger.error("%s", exc)
+            raise
+        spider.state = CrawlState(db)
+        stale = spider.state.close_interrupted_runs(spider.locks.held)
+        if stale:
+            spider.logger.info("marked %d crawl run(s) left running by a killed crawl as "
+                               "interrupted", stale)
+        spider.max_doc_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE") or 50 * 2**20
+        crawler.signals.connect(spider._closed, signal=scrapy_signals.spider_closed)
         return spider
+
+    def _closed(self, spider=None, reason=None):
+        if self.state is not None:
+            self.state.close()
+            self.state = None
+        if self.locks is not None:
+            self.locks.release()
 
     def _load_profiles(self, settings) -> dict[str, SiteProfile]:
         if self.start_arg:
@@ -67,30 +115,133 @@ class NewsSpider(scrapy.Spider):
             return {self.site_arg: profiles[self.site_arg]}
         return {name: p for name, p in profiles.items() if p.enabled}
 
+    # --- start ----------------------------------------------------------------------------
+
     async def start(self):
         for name, profile in self.profiles.items():
+            for origin in _origins(profile):
+                yield scrapy.Request(origin + "/robots.txt", callback=self.parse_robots,
+                                     errback=self.on_robots_error, dont_filter=True,
+                                     meta={ROBOTS_META: name, "dont_obey_robotstxt": True})
+            for url in profile.sitemaps + profile.feeds:
+                yield self.discovery_request(url, name)
             for url in profile.start_urls:
+                self.decided[url] = (None, True)  # links back to it are not requested again
                 yield self.page_request(url, name, dont_filter=True)
+            # Young stored articles are rechecked even if no feed lists them any more.
+            due = self.state.due_articles(profile.hosts, now=self.now,
+                                          recheck_days=profile.recheck_days)
+            for url in due:
+                for request in self.maybe_page(url, name):
+                    yield request
 
-    def page_request(self, url: str, site: str, **kwargs) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse, errback=self.on_error,
-                              meta={PAGE_META: site}, **kwargs)
+    # --- requests -------------------------------------------------------------------------
+
+    def page_request(self, url: str, site: str, *, headers=None, hint=None,
+                     **kwargs) -> scrapy.Request:
+        meta = {PAGE_META: site}
+        if hint:
+            meta[HINT_META] = hint
+        if headers:
+            # A conditional request: the 304 must reach parse(), not HttpErrorMiddleware.
+            meta["handle_httpstatus_list"] = [304]
+        meta.update(kwargs.pop("meta", {}))
+        return scrapy.Request(url, callback=self.parse, errback=self.on_error, meta=meta,
+                              headers=headers or None, **kwargs)
+
+    def discovery_request(self, url: str, site: str) -> scrapy.Request:
+        # Feeds and sitemaps are fetched whole every run: they are how changes are found, and
+        # a 304 on one would hide entries that a killed run never got to.
+        # depth_reset: their entries start at depth 0, like start pages.
+        return scrapy.Request(url, callback=self.parse_discovery, errback=self.on_error,
+                              meta={PAGE_META: site, "depth_reset": True})
+
+    def maybe_page(self, url: str, site: str, hint: str | None = None, **kwargs):
+        """A request for ``url`` if it is due (ingest.schedule), else nothing."""
+        if hint and (url not in self.hints or hint > self.hints[url]):
+            self.hints[url] = hint
+        hint = self.hints.get(url)
+        previous = self.decided.get(url)
+        if previous is not None and (previous[1] or previous[0] == hint):
+            return  # requested already this run, or not due and no newer date since
+        profile = self.profiles[site]
+        decision = decide(self.state.known(url), hint=hint, now=self.now,
+                          recheck_days=profile.recheck_days)
+        self.decided[url] = (hint, decision.fetch)
+        if not decision.fetch:
+            self.crawler.stats.inc_value("ingest/schedule/not_due")
+            self.logger.debug("not fetching %s: %s", url, decision.reason)
+            return
+        self.crawler.stats.inc_value("ingest/schedule/fetch")
+        if decision.headers:
+            self.crawler.stats.inc_value("ingest/schedule/conditional")
+        self.logger.debug("fetching %s: %s", url, decision.reason)
+        yield self.page_request(url, site, headers=decision.headers, hint=hint, **kwargs)
+
+    # --- callbacks ------------------------------------------------------------------------
+
+    def parse_robots(self, response):
+        site = response.meta[ROBOTS_META]
+        for url in robots_sitemaps(response.text, response.url):
+            if self._on_host(site, url):
+                yield self.discovery_request(url, site)
+
+    def on_robots_error(self, failure: Failure):
+        self.logger.debug("no robots.txt at %s: %s", failure.request.url,
+                          failure.getErrorMessage())
+
+    def parse_discovery(self, response):
+        site = response.meta[PAGE_META]
+        try:
+            doc = parse_document(response.body, response.url, max_bytes=self.max_doc_bytes)
+        except DiscoveryError as exc:
+            self.crawler.stats.inc_value("ingest/discovery/errors")
+            self.logger.warning("%s: not read as a feed or sitemap: %s", response.url, exc)
+            self._outcome(response.url, "error", f"not a feed or sitemap: {exc}",
+                          response.status)
+            return
+        self.crawler.stats.inc_value(f"ingest/discovery/{doc.kind}")
+        for child in doc.sitemaps:
+            if self._on_host(site, child.url):
+                yield self.discovery_request(child.url, site)
+        entries = [e for e in doc.entries if self._on_site(site, e.url)]
+        self.state.remember(entries, site=site, source=response.url)
+        self._outcome(response.url, "skipped",
+                      f"{doc.kind}: {len(entries)} URLs, {len(doc.sitemaps)} sitemaps",
+                      response.status)
+        for entry in entries:
+            yield from self.maybe_page(entry.url, site, entry.lastmod,
+                                       meta={"depth_reset": True})
 
     def parse(self, response, **kwargs):
         site = response.meta.get(PAGE_META)
         profile = self.profiles.get(site)
         if profile is None:
             return
+        self.state.fetched(response.url, response.meta.get(HINT_META))
+        if response.status == 304:
+            self._outcome(response.url, "not_modified", "304 Not Modified", 304)
+            return
         if not isinstance(response, HtmlResponse):
             self._outcome(response.url, "skipped",
                           f"not HTML ({response.headers.get('Content-Type', b'?').decode()})",
                           response.status)
             return
-        yield extract_article(response.text, response.url, profile,
-                              fetched_at=datetime.now(timezone.utc))
+        for feed in feed_links(response.selector, response.url):
+            if self._on_host(site, feed):
+                yield self.discovery_request(feed, site)
+        kind = classify(response.selector.root, response.url)
+        if kind.kind == LISTING:
+            self.crawler.stats.inc_value("ingest/pages/listing")
+            self._outcome(response.url, "skipped",
+                          f"listing page ({kind.reason}): links followed, not stored",
+                          response.status)
+        else:
+            yield extract_article(response.text, response.url, profile,
+                                  fetched_at=datetime.now(timezone.utc))
         if response.meta.get("depth", 0) < profile.max_depth:
             for link in self.link_extractors[site].extract_links(response):
-                yield self.page_request(link.url, site)
+                yield from self.maybe_page(link.url, site)
 
     def on_error(self, failure: Failure):
         request = failure.request
@@ -99,6 +250,25 @@ class NewsSpider(scrapy.Spider):
         reason = f"HTTP {status}" if status else f"{failure.type.__name__}: {failure.getErrorMessage()}"
         self._outcome(request.url, "error", reason, status)
 
+    def _on_site(self, site: str, url: str) -> bool:
+        """A page URL this site's crawl may fetch: its hosts, allow and deny patterns."""
+        return self.link_extractors[site].matches(url)
+
+    def _on_host(self, site: str, url: str) -> bool:
+        """A feed or sitemap URL on one of the site's hosts (allow/deny are for pages)."""
+        return (urlsplit(url).hostname or "").lower() in self.profiles[site].hosts
+
     def _outcome(self, url, outcome, reason, status=None):
         self.crawler.signals.send_catch_log(signal=signals.page_outcome, url=url,
                                             outcome=outcome, reason=reason, status=status)
+
+
+def _origins(profile: SiteProfile) -> list[str]:
+    """scheme://host[:port] of each of the site's hosts, for robots.txt."""
+    found: list[str] = []
+    for url in profile.start_urls + profile.feeds + profile.sitemaps:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in found:
+            found.append(origin)
+    return found

@@ -1,0 +1,32 @@
+"""`ingest runs`: recent crawl runs with their stats (a thin layer over ingest.runs)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+
+from .runs import format_runs, recent_runs
+
+
+@click.command("runs")
+@click.option("--db", type=click.Path(path_type=Path),
+              default=lambda: os.environ.get("INGEST_DB", "data/news.db"),
+              show_default="data/news.db or $INGEST_DB", help="The crawl database.")
+@click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(1),
+              help="How many of the newest runs to show.")
+@click.option("--json", "as_json", is_flag=True, help="JSON Lines instead of text.")
+def runs(db: Path, limit: int, as_json: bool):
+    """List recent crawl runs: requests, responses by status, articles new / updated /
+    unchanged, 304s, drops by reason, errors, duration."""
+    if not db.exists():
+        raise click.ClickException(f"{db}: no such database; crawl first "
+                                   f"(scrapy crawl news) or pass --db PATH")
+    found = recent_runs(db, limit)
+    if as_json:
+        for run in found:
+            click.echo(json.dumps(run, ensure_ascii=False))
+    else:
+        click.echo(format_runs(found))

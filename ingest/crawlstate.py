@@ -1,0 +1,149 @@
+"""What the database knows that a crawl needs to be incremental and resumable: which URLs are
+stored articles (with their ETag, Last-Modified and dates), what feeds and sitemaps said about
+each URL (table ``discovered``), which stored articles are due for a recheck, and which
+crawl runs were left 'running' by a killed crawl.
+
+The store is the source of truth: a crawl killed at any point and started again asks it what
+is already done, so nothing is fetched or stored twice. No Scrapy here; the spider calls it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from .discovery import Entry
+from .schedule import Known
+from .store import Store, utcnow_iso
+
+# pages.outcome values that mean "this URL's article is in the articles table".
+ARTICLE_OUTCOMES = ("stored", "updated", "unchanged", "not_modified")
+
+_KNOWN_SQL = """
+SELECT p.outcome, p.fetched_at, p.etag, p.last_modified, d.lastmod AS hint,
+       d.fetched_lastmod, a.id AS article_id, a.published_at, a.first_seen_at
+FROM pages p
+LEFT JOIN discovered d ON d.url = p.url
+LEFT JOIN articles a ON a.canonical_url = coalesce(p.canonical_url, p.url)
+WHERE p.url = ?
+"""
+
+
+class CrawlState:
+    def __init__(self, db_path: str | os.PathLike):
+        self.store = Store(db_path)   # runs migrations: a fresh database works too
+        self.conn = self.store.conn
+
+    def close(self) -> None:
+        self.store.close()
+
+    # --- per URL --------------------------------------------------------------------------
+
+    def known(self, url: str) -> Known | None:
+        row = self.store._one(_KNOWN_SQL, (url,))
+        if row is None:
+            return None
+        return Known(
+            outcome=row["outcome"], fetched_at=row["fetched_at"],
+            is_article=row["article_id"] is not None and row["outcome"] in ARTICLE_OUTCOMES,
+            etag=row["etag"], last_modified=row["last_modified"],
+            fetched_lastmod=row["fetched_lastmod"], published_at=row["published_at"],
+            first_seen_at=row["first_seen_at"],
+        )
+
+    def remember(self, entries: Iterable[Entry], *, site: str, source: str) -> int:
+        """Keep what a feed or sitemap says about its URLs; the newest lastmod wins."""
+        now = utcnow_iso()
+        rows = [{"url": e.url, "site": site, "source": source, "lastmod": e.lastmod,
+                 "title": e.title, "published_at": e.published_at, "now": now}
+                for e in entries]
+        if not rows:
+            return 0
+        with self.store.transaction() as conn:
+            conn.executemany(
+                """
+                INSERT INTO discovered (url, site, source, lastmod, title, published_at,
+                                        first_seen_at, last_seen_at)
+                VALUES (:url, :site, :source, :lastmod, :title, :published_at, :now, :now)
+                ON CONFLICT (url) DO UPDATE SET
+                    site = excluded.site,
+                    source = excluded.source,
+                    lastmod = CASE WHEN discovered.lastmod IS NULL
+                                     OR excluded.lastmod > discovered.lastmod
+                                   THEN excluded.lastmod ELSE discovered.lastmod END,
+                    title = coalesce(excluded.title, discovered.title),
+                    published_at = coalesce(excluded.published_at, discovered.published_at),
+                    last_seen_at = excluded.last_seen_at
+                """,
+                rows,
+            )
+        return len(rows)
+
+    def fetched(self, url: str, lastmod: str | None) -> None:
+        """We fetched ``url`` while its feed/sitemap date was ``lastmod``: a later run refetches
+        it only for a newer date."""
+        if lastmod is None:
+            return
+        with self.store.transaction() as conn:
+            conn.execute("UPDATE discovered SET fetched_lastmod = ? WHERE url = ?",
+                         (lastmod, url))
+
+    # --- per site -------------------------------------------------------------------------
+
+    def due_articles(self, hosts: Iterable[str], *, now: datetime,
+                     recheck_days: float) -> list[str]:
+        """Stored articles of these hosts younger than the recheck window: refetched
+        (conditionally) every run, whether or not this run's discovery finds them again."""
+        sites = sorted({h.lower().removeprefix("www.") for h in hosts})
+        if not sites:
+            return []
+        since = (now - timedelta(days=recheck_days)).isoformat(timespec="seconds")
+        marks = ", ".join("?" for _ in sites)
+        rows = self.conn.execute(
+            f"""
+            SELECT p.url FROM pages p
+            JOIN articles a ON a.canonical_url = coalesce(p.canonical_url, p.url)
+            WHERE p.site IN ({marks}) AND p.outcome IN {ARTICLE_OUTCOMES!r}
+              AND datetime(coalesce(a.published_at, a.first_seen_at)) >= datetime(?)
+            ORDER BY p.url
+            """,
+            (*sites, since),
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    # --- crawl runs -----------------------------------------------------------------------
+
+    def close_interrupted_runs(self, held: set[str]) -> int:
+        """Mark 'running' rows of crawls that were killed as 'interrupted'.
+
+        Safe because the caller holds the locks ``held`` (site names, plus "*" for a run of
+        every site): a run whose sites are all among them cannot still be going."""
+        rows = self.conn.execute(
+            "SELECT id, site, args FROM crawl_runs WHERE status = 'running'").fetchall()
+        stale = [run_id for run_id, site, args in rows if _run_key(site, args) in held]
+        if stale:
+            with self.store.transaction() as conn:
+                conn.executemany(
+                    "UPDATE crawl_runs SET status = 'interrupted', finished_at = ?"
+                    " WHERE id = ? AND status = 'running'",
+                    [(utcnow_iso(), run_id) for run_id in stale])
+        return len(stale)
+
+
+def _run_key(site: str | None, args: str | None) -> str:
+    """The lock name a crawl run held: its site, the ad-hoc start URL's site, or "*"."""
+    if site:
+        return site
+    try:
+        start = json.loads(args or "{}").get("start_arg")
+    except (ValueError, AttributeError):
+        start = None
+    if start:
+        from .sites import SiteProfile, SitesError
+        try:
+            return SiteProfile.adhoc(start).name
+        except SitesError:
+            return "?"
+    return "*"

@@ -1,0 +1,57 @@
+"""Recent crawl runs with their stats, for `ingest runs`: read from ``crawl_runs``."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+
+STATUS_PREFIX = "downloader/response_status_count/"
+DROP_PREFIX = "ingest/drops/"
+
+
+def recent_runs(db_path: str | os.PathLike, limit: int = 10) -> list[dict]:
+    """The newest ``limit`` crawl runs, newest first, with the stats we report."""
+    con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    con.row_factory = sqlite3.Row
+    try:
+        rows = con.execute("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT ?",
+                           (limit,)).fetchall()
+    finally:
+        con.close()
+    runs = []
+    for row in rows:
+        run = dict(row)
+        try:
+            stats = json.loads(run.pop("stats") or "{}")
+        except ValueError:
+            stats = {}
+        run["responses"] = {k[len(STATUS_PREFIX):]: v for k, v in sorted(stats.items())
+                            if k.startswith(STATUS_PREFIX)}
+        run["drops"] = {k[len(DROP_PREFIX):]: v for k, v in sorted(stats.items())
+                        if k.startswith(DROP_PREFIX)}
+        run["not_modified"] = stats.get("ingest/pages/not_modified", 0)
+        run["skipped_not_due"] = stats.get("ingest/schedule/not_due", 0)
+        runs.append(run)
+    return runs
+
+
+def format_runs(runs: list[dict]) -> str:
+    if not runs:
+        return "no crawl runs yet"
+    lines = []
+    for r in runs:
+        target = r.get("site") or json.loads(r.get("args") or "{}").get("start_arg") or "all"
+        duration = f"{r['duration_s']:.1f}s" if r.get("duration_s") is not None else "-"
+        lines.append(f"run {r['id']}  {r['started_at']}  {r['status']}  {target}  {duration}")
+        lines.append(
+            f"  requests {r.get('requests') or 0}; responses "
+            + (", ".join(f"{k}: {v}" for k, v in r["responses"].items()) or "-")
+            + f"; 304 not modified {r['not_modified']}; not due {r['skipped_not_due']}")
+        lines.append(
+            f"  articles new {r.get('articles_new') or 0}, updated "
+            f"{r.get('articles_updated') or 0}, unchanged {r.get('articles_unchanged') or 0}; "
+            f"dropped {r.get('dropped') or 0}; errors {r.get('errors') or 0}")
+        for reason, n in r["drops"].items():
+            lines.append(f"    drop {n:>5}  {reason}")
+    return "\n".join(lines)

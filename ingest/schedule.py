@@ -1,0 +1,87 @@
+"""Incremental crawling: is a URL due for fetching in this run, and with which conditional
+headers? Pure decisions over what the store knows (``Known``); the spider asks, the store
+answers, this module decides. No Scrapy, no I/O.
+
+The rules, in order (README "Incremental crawling"):
+
+1. a URL we never fetched is fetched;
+2. a URL we fetched but did not store as an article (an error, a drop, a listing page) is
+   fetched again: errors may be transient and listings are how new articles are found;
+3. a stored article is fetched again when its feed or sitemap date is newer than the one we
+   had when we last fetched it (or, without one, newer than that fetch);
+4. or when it is younger than its site's ``recheck_days`` (young stories get corrected and
+   updated; old ones rarely do);
+5. otherwise it is not fetched.
+
+Refetches of stored articles are conditional (If-None-Match / If-Modified-Since from the
+stored ETag and Last-Modified), so an unchanged page costs a 304 and no body.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the store knows about one URL."""
+
+    outcome: str                      # pages.outcome of the last fetch
+    fetched_at: str                   # when we last fetched it (ISO 8601)
+    is_article: bool = False          # an articles row exists for it
+    etag: str | None = None
+    last_modified: str | None = None
+    fetched_lastmod: str | None = None  # the feed/sitemap date current at that fetch
+    published_at: str | None = None   # of the stored article
+    first_seen_at: str | None = None  # of the stored article
+
+
+@dataclass(frozen=True)
+class Decision:
+    fetch: bool
+    reason: str
+    headers: dict[str, str]  # conditional request headers (empty for a plain fetch)
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """ISO 8601 -> aware datetime (naive taken as UTC); None for missing or unreadable."""
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def conditional_headers(known: Known) -> dict[str, str]:
+    headers = {}
+    if known.etag:
+        headers["If-None-Match"] = known.etag
+    if known.last_modified:
+        headers["If-Modified-Since"] = known.last_modified
+    return headers
+
+
+def decide(known: Known | None, *, hint: str | None, now: datetime,
+           recheck_days: float) -> Decision:
+    """Whether to fetch a URL this run. ``hint`` is its newest feed/sitemap date (ISO 8601)
+    seen in this run, if any; ``recheck_days`` the site's recheck window."""
+    if known is None:
+        return Decision(True, "new URL", {})
+    if not known.is_article:
+        return Decision(True, f"not stored as an article (last outcome: {known.outcome})", {})
+    hint_dt = parse_time(hint)
+    if hint_dt is not None:
+        baseline = parse_time(known.fetched_lastmod) or parse_time(known.fetched_at)
+        if baseline is None or hint_dt > baseline:
+            return Decision(True, f"feed/sitemap date {hint} is newer than "
+                                  f"{known.fetched_lastmod or known.fetched_at}",
+                            conditional_headers(known))
+    born = parse_time(known.published_at) or parse_time(known.first_seen_at)
+    if born is not None and now - born < timedelta(days=recheck_days):
+        return Decision(True, f"younger than the recheck window ({recheck_days:g} days)",
+                        conditional_headers(known))
+    return Decision(False, "stored and not changed since (feed/sitemap date not newer, "
+                           "older than the recheck window)", {})
