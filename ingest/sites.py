@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # Fields whose value a site profile may select with CSS or XPath ("xpath:" prefix).
-SELECTOR_FIELDS = ("headline", "byline", "published_at", "section", "body")
+SELECTOR_FIELDS = ("headline", "byline", "published_at", "modified_at", "section", "summary",
+                   "tags", "body")
 KNOWN_KEYS = frozenset((
     "start_urls", "feeds", "sitemaps", "allow", "deny", "max_depth", "timezone",
     "selectors", "chrome_selectors", "keep_blocks", "recheck_days", "enabled",

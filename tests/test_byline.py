@@ -339,3 +339,13 @@ def test_generated_name_lists(names):
     got = [a.name for a in parse_byline(text)]
     # a generated word may happen to be a role or organisation word; then it is dropped
     assert set(got) <= set(expected)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("By Noor Haddad, Hardware Desk", [("Noor Haddad", "Hardware Desk")]),
+    ("Gabrielle M. Etzel, Healthcare Reporter", [("Gabrielle M. Etzel", "Healthcare Reporter")]),
+    ("By Andrew Bosworth, Chief Technology Officer",
+     [("Andrew Bosworth", "Chief Technology Officer")]),
+])
+def test_title_after_a_name_is_a_role(text, expected):
+    assert [(a.name, a.role) for a in parse_byline(text)] == expected

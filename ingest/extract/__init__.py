@@ -82,11 +82,11 @@ def extract_article(html: bytes | str, url: str, profile=None, *,
     selectors = _profile_get(profile, "selectors", {}) or {}
 
     def from_profile(name):
+        """Texts the site profile's selector for ``name`` finds (None without one)."""
         query = selectors.get(name)
         if not query:
             return None
-        found = [fold(t) for t in _select(sel, query).getall()]
-        found = [t for t in found if t]
+        found = [t for t in (_selected_text(s) for s in _select_elements(sel, query)) if t]
         return found or None
 
     canonical, provenance["canonical_url"] = fields.canonical_url(md, url)
@@ -113,12 +113,21 @@ def extract_article(html: bytes | str, url: str, profile=None, *,
         if value:
             published, provenance["published_at"] = value, "selector:sites.toml"
     modified, provenance["modified_at"] = fields.modified_at(md, now=now, default_tz=tz)
+    if (picked := from_profile("modified_at")):
+        from .dates import extract_date_from_text
+        value = extract_date_from_text(picked[0], now=now, default_tz=tz)
+        if value:
+            modified, provenance["modified_at"] = value, "selector:sites.toml"
 
     sect, provenance["section"] = fields.section(root, md, head_el)
     if (picked := from_profile("section")):
         sect, provenance["section"] = picked[0], "selector:sites.toml"
     summ, provenance["summary"] = fields.summary(md)
+    if (picked := from_profile("summary")):
+        summ, provenance["summary"] = picked[0], "selector:sites.toml"
     tag_list, provenance["tags"] = fields.tags(md)
+    if (picked := from_profile("tags")):
+        tag_list, provenance["tags"] = list(dict.fromkeys(picked)), "selector:sites.toml"
     lang, provenance["language"] = fields.language(md)
 
     sections, provenance["sections"] = _body(
@@ -158,11 +167,13 @@ def _as_datetime(value) -> datetime:
     return value.astimezone(timezone.utc)
 
 
-def _select(sel: parsel.Selector, query: str):
-    if query.startswith("xpath:"):
-        return sel.xpath(query[len("xpath:"):])
-    q = query.removeprefix("css:")
-    return sel.css(q if "::" in q else q + " *::text")
+def _selected_text(found: parsel.Selector) -> str:
+    """A selector match as text: an element's visible text, or a text/attribute result."""
+    node = found.root
+    if isinstance(node, str):
+        return fold(node)
+    from .text import element_text
+    return element_text(node)
 
 
 def _find_heading(root, head):

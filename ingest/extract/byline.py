@@ -116,6 +116,11 @@ ROLE_NOUNS = frozenset(
     producer photographer illustrator researcher blogger""".split()
 )
 
+# A comma part ending in one of these nouns is a job title whatever its other words are
+# ("Healthcare Reporter", "Hardware Desk"); titles are short, names after commas are not titles.
+TITLE_END_NOUNS = ROLE_NOUNS | frozenset("desk officer director manager editors writers".split())
+MAX_TITLE_WORDS = 4
+
 # News agencies: an affiliation, never a person. Compared on folded text.
 AGENCY_NAMES = frozenset({
     name.strip()
@@ -413,7 +418,7 @@ def _names_and_role(
     segment = _PLACE.sub("", segment)
     groups: list[tuple[list[str], list[str]]] = []  # (name parts, role parts)
     for part in _comma_parts(segment):
-        if _is_role_part(part):
+        if _is_role_part(part) or (groups and groups[-1][0] and _is_title(part)):
             if not groups:
                 groups.append(([], []))
             groups[-1][1].append(part)
@@ -491,6 +496,13 @@ def _split_trailing_role(part: str) -> tuple[str, str | None]:
 def _is_role_part(part: str) -> bool:
     """A comma part that is a role or an affiliation rather than a name."""
     return _is_agency(part) or _is_role(part)
+
+
+def _is_title(part: str) -> bool:
+    """A short part ending in a title noun: after a name it is that person's job title
+    ("Healthcare Reporter", "Hardware Desk", "Chief Technology Officer")."""
+    words = _words(part)
+    return bool(words) and words[-1] in TITLE_END_NOUNS and len(words) <= MAX_TITLE_WORDS
 
 
 def _is_role(text: str) -> bool:
