@@ -56,6 +56,14 @@ DOWNLOADER_MIDDLEWARES = {
     "ingest.retry_after.RetryAfterMiddleware": 560,
 }
 
+# --- downloader middlewares ---------------------------------------------------------------
+# The network guard runs first (before offsite at 50 and robots.txt at 100), so a redirect or
+# link to a private, loopback or link-local address that is not the site's own configured
+# host is refused before any connection, robots.txt included (ingest/netguard.py).
+DOWNLOADER_MIDDLEWARES = {
+    "ingest.middlewares.NetGuardMiddleware": 40,
+}
+
 # --- pipelines: one concern each, in this order -----------------------------------------
 ITEM_PIPELINES = {
     "pipelines.validate.ValidatePipeline": 100,

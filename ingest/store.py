@@ -30,7 +30,8 @@ from urllib.parse import urlsplit
 import sqlite_utils
 
 OUTCOMES = frozenset(
-    {"stored", "updated", "unchanged", "duplicate", "dropped", "error", "not_modified", "skipped"}
+    {"stored", "updated", "unchanged", "duplicate", "dropped", "error", "not_modified", "skipped",
+     "refused"}  # refused: the network guard would not connect (ingest/netguard.py)
 )
 
 # Tables reported by counts(), in the order a summary should print them.

@@ -37,6 +37,8 @@ class StorePipeline:
         pipe = cls(crawler, crawler.settings.get("INGEST_DB"))
         crawler.signals.connect(pipe.response_received, signal=signals.response_received)
         crawler.signals.connect(pipe.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(pipe.item_error, signal=signals.item_error)
+        crawler.signals.connect(pipe.spider_error, signal=signals.spider_error)
         crawler.signals.connect(pipe.page_outcome, signal=ingest_signals.page_outcome)
         return pipe
 
@@ -81,6 +83,19 @@ class StorePipeline:
         self._finish_page(url, outcome=outcome, reason=str(exception),
                           canonical_url=getattr(item, "canonical_url", None))
 
+    def item_error(self, item, response=None, spider=None, failure=None):
+        """A pipeline raised (not DropItem): the page is recorded as an error, not lost."""
+        url = getattr(item, "url", None)
+        if url is not None:
+            self._finish_page(url, outcome="error", reason=_failure_reason("pipeline", failure),
+                              canonical_url=getattr(item, "canonical_url", None))
+
+    def spider_error(self, failure, response=None, spider=None):
+        """The spider's callback raised on a page not yet accounted for."""
+        if response is not None and response.url in self.responses:
+            self._finish_page(response.url, outcome="error",
+                              reason=_failure_reason("spider", failure))
+
     def page_outcome(self, url, outcome, reason=None, status=None):
         if outcome == "not_modified":
             # A conditional refetch answered 304: counted, and only its check time is written.
@@ -110,6 +125,12 @@ class StorePipeline:
         if self.store is None:
             return
         self.store.record_page(url, run_id=self.run_id, fetched_at=utcnow_iso(), **values)
+
+
+def _failure_reason(where: str, failure) -> str:
+    if failure is None:
+        return f"{where} error"
+    return f"{where} error: {failure.type.__name__}: {failure.getErrorMessage()}"[:500]
 
 
 def _header(headers, name: bytes) -> str | None:

@@ -28,6 +28,7 @@ from scrapy.linkextractors import LinkExtractor
 from twisted.python.failure import Failure
 
 from ingest import signals
+from ingest.middlewares import RefusedRequest
 from ingest.crawllock import ALL_SITES, CrawlLocked, SiteLocks
 from ingest.crawlstate import CrawlState
 from ingest.discovery import DiscoveryError, feed_links, parse_document, robots_sitemaps
@@ -245,6 +246,9 @@ class NewsSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure):
         request = failure.request
+        if failure.check(RefusedRequest):  # the network guard: no connection was made
+            self._outcome(request.url, "refused", str(failure.value))
+            return
         response = getattr(failure.value, "response", None)
         status = response.status if response is not None else None
         reason = f"HTTP {status}" if status else f"{failure.type.__name__}: {failure.getErrorMessage()}"

@@ -35,7 +35,8 @@ def demo_server():
 @pytest.fixture(scope="session")
 def demo_crawl(tmp_path_factory):
     """One real crawl of the demo site for the analysts' tests: (base_url, db, feed), where
-    feed is what Scrapy's feed export (`-O feed.jsonl`) wrote during the same crawl."""
+    feed is what Scrapy's feed export (`-O feed.jsonl`) wrote during the same crawl; its CSV
+    feed (`-O feed.csv`) is beside it."""
     import os
     import subprocess
 
@@ -47,7 +48,8 @@ def demo_crawl(tmp_path_factory):
            "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT),
                                                        os.environ.get("PYTHONPATH")]))}
     with serve_directory(DEMO_SITE) as base_url:
-        result = subprocess.run(crawl_command(base_url, db) + ["-O", str(feed)], env=env,
+        feeds = ["-O", str(feed), "-O", str(feed.with_suffix(".csv"))]
+        result = subprocess.run(crawl_command(base_url, db) + feeds, env=env,
                                 cwd=PROJECT_ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
     return base_url, db, feed

@@ -152,6 +152,11 @@ def test_scrapy_feed_export_gives_the_same_records(demo_crawl, exported):
     assert by_url(fed) == by_url(exported["jsonl"])
 
 
+def test_scrapy_csv_feed_gives_the_same_rows_as_ingest_export(demo_crawl, exported):
+    _, _, feed = demo_crawl
+    assert by_url(read_csv(feed.with_suffix(".csv"))) == by_url(exported["csv"])
+
+
 # --- cursors, filters, atomic output (synthetic databases) -------------------------------
 
 @pytest.fixture

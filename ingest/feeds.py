@@ -1,0 +1,30 @@
+"""Scrapy feed exporters that write our record the way ``ingest export`` does.
+
+``scrapy crawl news -O out.csv`` uses ``RecordCsvItemExporter`` (settings FEED_EXPORTERS):
+nested fields (authors, tags, sections, provenance) as JSON text, as in
+``ingest export --format csv``, rather than Scrapy's comma-joined lists, which cannot carry
+authors or sections. JSON Lines needs nothing: Scrapy's own exporter already writes the record.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from scrapy.exporters import CsvItemExporter
+
+from .export import NESTED_FIELDS
+
+
+def _plain(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return dataclasses.asdict(obj)
+    raise TypeError(f"cannot write {type(obj).__name__} as JSON")
+
+
+class RecordCsvItemExporter(CsvItemExporter):
+    def serialize_field(self, field, name: str, value: Any) -> Any:
+        if name in NESTED_FIELDS:
+            return json.dumps(value, ensure_ascii=False, default=_plain)
+        return super().serialize_field(field, name, value)

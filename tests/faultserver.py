@@ -1,0 +1,372 @@
+"""A fault-injecting HTTP server on 127.0.0.1 for crawl tests: good articles, the bad-input
+corpus, and every way a server fails (500, 503 with Retry-After, timeouts, connection resets,
+slow bodies, redirect loops, redirects to other hosts, gzip bombs).
+
+Each behaviour is a function registered in ``ROUTES`` under its path prefix; the server counts
+the requests it gets per path, so a test can check that retries stay within their limits.
+A ``trap`` server (see ``serve``) on another loopback address counts requests that must never
+arrive. Nothing here talks to anything outside 127.0.0.0/8.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import html
+import socket
+import struct
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+from .badcorpus import CONTENT_TYPES, pages as bad_pages
+
+_PARA = ("Engineers at the harbour authority said the new fibre ring will halve outages for "
+         "the small businesses along the quay, and the council agreed to fund it over five "
+         "years after a long debate about the northern estates.")
+
+
+def article_html(n: int, links: list[str] = ()) -> bytes:
+    """A distinct real article (headline, byline, date, ~130 words), with optional links."""
+    body = "".join(f"<p>Part {i} of story {n}. {_PARA}</p>" for i in range(4))
+    anchors = "".join(f"<a href='{html.escape(u)}'>link</a> " for u in links)
+    return (f"<!doctype html><html lang='en'><head><title>Story {n}</title></head><body>"
+            f"<nav><a href='/'>Home</a></nav><article><h1>Fibre ring story number {n}</h1>"
+            f"<p class='byline'>By Mara Quill</p>"
+            f"<time datetime='2025-03-04T09:00:00+00:00'>4 March 2025</time>{body}</article>"
+            f"<footer>{anchors}</footer></body></html>").encode()
+
+
+class FaultServer(ThreadingHTTPServer):
+    daemon_threads = True
+    # Many parallel connections from the crawler; the default backlog of 5 resets some.
+    request_queue_size = 128
+
+    def __init__(self, address, *, trap_url: str | None = None, articles: int = 0,
+                 fault_every: int = 0, timeout_s: float = 3.0):
+        super().__init__(address, Handler)
+        self.hits: Counter[str] = Counter()
+        self.hits_lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.trap_url = trap_url
+        self.articles = articles
+        self.fault_every = fault_every
+        self.timeout_s = timeout_s
+        self.bad = {}
+
+    def handle_error(self, request, client_address):
+        # The crawler closing a connection we are reading from (after its timeout, or when it
+        # stops) is expected here; anything else is a bug in a route and is printed.
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}/"
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: FaultServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        pass
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        path = urlsplit(self.path).path
+        with self.server.hits_lock:
+            self.server.hits[path] = self.server.hits[path] + 1
+            count = self.server.hits[path]
+        route = ROUTES.get(path) or next(
+            (r for prefix, r in ROUTES.items() if len(prefix) > 1 and prefix.endswith("/")
+             and path.startswith(prefix)), None)
+        if route is None:
+            return self.send_body(404, b"<html><body>not found</body></html>")
+        try:
+            route(self, path, count)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the crawler gave up on this response (its timeout): expected
+
+    was_reset = False
+
+    def handle_one_request(self):
+        try:
+            super().handle_one_request()
+        except ValueError:  # the base class flushes the socket our reset() closed
+            if not self.was_reset:
+                raise
+
+    # --- helpers
+    def send_body(self, status: int, body: bytes, content_type: str = "text/html",
+                  headers: dict | None = None):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def redirect(self, location: str, status: int = 302):
+        self.send_body(status, b"", headers={"Location": location})
+
+    def wait(self, seconds: float):
+        self.server.stopping.wait(seconds)
+
+    def reset(self):
+        """Close the connection with a TCP RST, mid-request."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.rfile.close()
+        self.wfile.close()
+        self.connection.close()
+        self.close_connection = True
+        self.was_reset = True
+
+
+def robots(h: Handler, path, count):
+    h.send_body(200, b"User-agent: *\nAllow: /\n", "text/plain")
+
+
+def index(h: Handler, path, count):
+    links = [f"/article/{i}.html" for i in range(h.server.articles)]
+    links += [f"/bad/{name}" for name in sorted(h.server.bad)]
+    links += FAULT_PATHS
+    body = "".join(f"<a href='{u}'>{u}</a>\n" for u in links)
+    h.send_body(200, f"<html><body><h1>Index</h1>{body}</body></html>".encode())
+
+
+def article(h: Handler, path, count):
+    n = int(path.rsplit("/", 1)[-1].split(".")[0])
+    every = h.server.fault_every
+    if every and n % every == every - 1:  # soak: a deterministic share of faults
+        return FAULT_CYCLE[(n // every) % len(FAULT_CYCLE)](h, path, count)
+    h.send_body(200, article_html(n))
+
+
+def bad(h: Handler, path, count):
+    name = path.rsplit("/", 1)[-1]
+    body = h.server.bad.get(name)
+    if body is None:
+        return h.send_body(404, b"")
+    h.send_body(200, body, CONTENT_TYPES.get(name, "text/html"))
+
+
+def error_500(h: Handler, path, count):
+    h.send_body(500, b"<html><body>Internal Server Error</body></html>")
+
+
+def unavailable_503(h: Handler, path, count):
+    h.send_body(503, b"<html><body>busy</body></html>", headers={"Retry-After": "1"})
+
+
+def unavailable_then_ok(h: Handler, path, count):
+    """503 with Retry-After on the first request, the article on the retry."""
+    if count == 1:
+        return h.send_body(503, b"busy", headers={"Retry-After": "1"})
+    h.send_body(200, article_html(9001))
+
+
+def timeout(h: Handler, path, count):
+    h.wait(h.server.timeout_s * 3)  # never answers in time
+
+
+def reset(h: Handler, path, count):
+    h.reset()
+
+
+def slow_ok(h: Handler, path, count):
+    """A body in 5 pieces over half the download timeout: slow, but in time."""
+    body = article_html(9002)
+    h.send_response(200)
+    h.send_header("Content-Type", "text/html")
+    h.send_header("Content-Length", str(len(body)))
+    h.end_headers()
+    step = len(body) // 5 + 1
+    for i in range(0, len(body), step):
+        h.wfile.write(body[i:i + step])
+        h.wfile.flush()
+        h.wait(h.server.timeout_s / 10)
+
+
+def slow_timeout(h: Handler, path, count):
+    """Headers at once, then a byte at a time: the download timeout must cut it."""
+    body = article_html(9003)
+    h.send_response(200)
+    h.send_header("Content-Type", "text/html")
+    h.send_header("Content-Length", str(len(body)))
+    h.end_headers()
+    for i in range(30):
+        if h.server.stopping.is_set():
+            return
+        h.wfile.write(body[i:i + 1])
+        h.wfile.flush()
+        h.wait(h.server.timeout_s / 5)
+
+
+def redirect_loop(h: Handler, path, count):
+    """/fault/loop/a -> /fault/loop/b -> /fault/loop/a ... and /fault/loop/self -> itself,
+    each with a growing query so no duplicate filter ends it: only the redirect limit does."""
+    nxt = {"a": "b", "b": "a"}.get(path.rsplit("/", 1)[-1], "self")
+    h.redirect(f"/fault/loop/{nxt}?n={count}")
+
+
+def redirect_private(h: Handler, path, count):
+    """A redirect to another loopback address: the trap server, which must receive nothing."""
+    h.redirect(h.server.trap_url + "secret")
+
+
+def redirect_private_legacy(h: Handler, path, count):
+    """The same, spelled as a legacy numeric host (0x7f.0.0.2 is 127.0.0.2)."""
+    port = urlsplit(h.server.trap_url).port
+    h.redirect(f"http://0x7f.0.0.2:{port}/legacy")
+
+
+def redirect_ok(h: Handler, path, count):
+    h.redirect("/article/9004.html", 301)
+
+
+def links_private(h: Handler, path, count):
+    """An article whose links point at the trap server in several spellings."""
+    port = urlsplit(h.server.trap_url).port
+    h.send_body(200, article_html(9005, [h.server.trap_url + "linked",
+                                         f"http://2130706434:{port}/decimal",
+                                         f"http://0x7f.0.0.2:{port}/hex"]))
+
+
+# A gzip bomb: 50 MB of zeros (far over DOWNLOAD_MAXSIZE, 10 MiB) in about 50 KB.
+_BOMB = gzip.compress(b"\0" * 50_000_000, compresslevel=9)
+
+
+def gzip_bomb(h: Handler, path, count):
+    h.send_body(200, _BOMB, "text/html", headers={"Content-Encoding": "gzip"})
+
+
+def truncated_body(h: Handler, path, count):
+    """Content-Length promises more than is sent, then the connection closes."""
+    body = article_html(9006)
+    h.send_response(200)
+    h.send_header("Content-Type", "text/html")
+    h.send_header("Content-Length", str(len(body) + 5000))
+    h.end_headers()
+    h.wfile.write(body)
+    h.wfile.flush()
+    h.reset()
+
+
+def not_html(h: Handler, path, count):
+    h.send_body(200, b"%PDF-1.4 not a page", "application/pdf")
+
+
+ROUTES = {
+    "/robots.txt": robots,
+    "/": index,
+    "/article/": article,
+    "/bad/": bad,
+    "/fault/500": error_500,
+    "/fault/503": unavailable_503,
+    "/fault/503-then-ok": unavailable_then_ok,
+    "/fault/timeout": timeout,
+    "/fault/reset": reset,
+    "/fault/slow-ok": slow_ok,
+    "/fault/slow-timeout": slow_timeout,
+    "/fault/loop/": redirect_loop,
+    "/fault/redirect-private": redirect_private,
+    "/fault/redirect-private-legacy": redirect_private_legacy,
+    "/fault/redirect-ok": redirect_ok,
+    "/fault/links-private": links_private,
+    "/fault/gzip-bomb": gzip_bomb,
+    "/fault/truncated-body": truncated_body,
+    "/fault/pdf": not_html,
+}
+
+# The fault pages the index links to (each a URL the crawl must account for).
+FAULT_PATHS = ["/fault/500", "/fault/503", "/fault/503-then-ok", "/fault/timeout",
+               "/fault/reset", "/fault/slow-ok", "/fault/slow-timeout", "/fault/loop/a",
+               "/fault/loop/self", "/fault/redirect-ok", "/fault/links-private",
+               "/fault/gzip-bomb", "/fault/truncated-body", "/fault/pdf"]
+
+# The faults the soak server mixes into its article pages (each ends in a recorded error).
+FAULT_CYCLE = [error_500, unavailable_503, reset, gzip_bomb, truncated_body]
+
+
+@contextlib.contextmanager
+def serve(*, articles: int = 0, fault_every: int = 0, timeout_s: float = 3.0,
+          with_bad_corpus: bool = False):
+    """Yield (server, trap): the fault server on 127.0.0.1 and a trap server on 127.0.0.2
+    that answers every request and counts it (``trap.hits``: what must stay empty)."""
+    trap = FaultServer(("127.0.0.2", 0))
+    server = FaultServer(("127.0.0.1", 0), trap_url=trap.base_url, articles=articles,
+                         fault_every=fault_every, timeout_s=timeout_s)
+    if with_bad_corpus:
+        server.bad = bad_pages()
+    threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in (server, trap)]
+    for t in threads:
+        t.start()
+    try:
+        yield server, trap
+    finally:
+        for s in (server, trap):
+            s.stopping.set()
+            s.shutdown()
+            s.server_close()
+
+
+def wait_for(predicate, timeout: float = 10.0, step: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
+
+
+def crawl_command(sites_file, db, settings: dict | None = None, site: str = "faulty") -> list[str]:
+    """`scrapy crawl news` of one site of ``sites_file`` into ``db``, local-crawl settings."""
+    import sys
+
+    from ingest.demo import LOCAL_CRAWL_SETTINGS
+
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"site={site}",
+           "-s", f"INGEST_SITES={sites_file}", "-s", f"INGEST_DB={db}"]
+    for key, value in {**LOCAL_CRAWL_SETTINGS, **(settings or {})}.items():
+        cmd += ["-s", f"{key}={value}"]
+    return cmd
+
+
+def write_sites(path, start_urls: list[str], *, site: str = "faulty", max_depth: int = 2):
+    urls = ", ".join(f'"{u}"' for u in start_urls)
+    path.write_text(f"[sites.{site}]\nstart_urls = [{urls}]\nmax_depth = {max_depth}\n")
+    return path
+
+
+def crawl_env() -> dict:
+    import os
+
+    from ingest.demo import PROJECT_ROOT
+
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "ingest.settings"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+class ExplodingPipeline:
+    """An item pipeline that raises (not DropItem) on /fault/explode: a bug in a pipeline
+    must leave the page recorded as an error, and the crawl going."""
+
+    def process_item(self, item, spider=None):
+        if item.url.endswith("/fault/explode"):
+            raise RuntimeError("injected pipeline fault")
+        return item
+
+
+def explode(h: Handler, path, count):
+    h.send_body(200, article_html(9007))
+
+
+ROUTES["/fault/explode"] = explode
+FAULT_PATHS.append("/fault/explode")

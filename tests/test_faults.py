@@ -1,0 +1,152 @@
+"""A real crawl against the fault-injecting server (tests/faultserver.py) on 127.0.0.1: the
+crawl finishes; every failure is in `pages` with its reason; retries stay within their
+limits; the bad-input corpus gives articles or drops with reasons; a redirect to another
+loopback address (the trap server on 127.0.0.2) is refused before any connection; gzip
+bombs stop at the size limit; stored text holds no markup."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+
+import pytest
+
+from ingest import settings
+from ingest.demo import PROJECT_ROOT
+
+from .badcorpus import EXPECTED
+from .faultserver import crawl_command, crawl_env, serve, write_sites
+from .recordcheck import CONTROL, LEAKED_MARKUP
+from .test_bad_input import DISPLAYED_MARKUP
+
+RETRY_TIMES = 2
+TIMEOUT_S = 1.0
+# Scrapy's REDIRECT_MAX_TIMES default: a redirect chain is followed at most this far.
+REDIRECT_MAX_TIMES = 20
+
+
+@pytest.fixture(scope="module")
+def faulty_crawl(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("faults")
+    db = tmp / "faults.db"
+    with serve(articles=3, with_bad_corpus=True, timeout_s=TIMEOUT_S) as (server, trap):
+        base = server.base_url
+        sites = write_sites(tmp / "sites.toml", [
+            base, base + "fault/redirect-private", base + "fault/redirect-private-legacy"])
+        pipelines = {**settings.ITEM_PIPELINES, "tests.faultserver.ExplodingPipeline": 350}
+        result = subprocess.run(
+            crawl_command(sites, db, {"DOWNLOAD_TIMEOUT": TIMEOUT_S, "RETRY_TIMES": RETRY_TIMES,
+                                      "LOG_LEVEL": "INFO", "ITEM_PIPELINES": json.dumps(pipelines)}),
+            cwd=PROJECT_ROOT, env=crawl_env(), capture_output=True, text=True, timeout=240)
+        hits, trap_hits = dict(server.hits), dict(trap.hits)
+    assert result.returncode == 0, result.stderr[-4000:]
+    con = sqlite3.connect(db)
+    con.row_factory = sqlite3.Row
+    yield {"base": base, "db": db, "con": con, "hits": hits, "trap_hits": trap_hits,
+           "log": result.stderr}
+    con.close()
+
+
+def page(crawl, path):
+    rows = crawl["con"].execute("select * from pages where url = ?",
+                                (crawl["base"] + path,)).fetchall()
+    assert len(rows) == 1, f"{path} is not in pages"
+    return dict(rows[0])
+
+
+def test_crawl_finishes(faulty_crawl):
+    runs = faulty_crawl["con"].execute("select status, finished_at from crawl_runs").fetchall()
+    assert [(r["status"], bool(r["finished_at"])) for r in runs] == [("finished", True)]
+    # The one traceback is the injected pipeline fault's, logged by Scrapy.
+    assert faulty_crawl["log"].count("Traceback") == 1, faulty_crawl["log"][-5000:]
+    assert "injected pipeline fault" in faulty_crawl["log"]
+
+
+@pytest.mark.parametrize("path, outcome, reason", [
+    ("fault/500", "error", "HTTP 500"),
+    ("fault/503", "error", "HTTP 503"),
+    ("fault/timeout", "error", "DownloadTimeoutError"),
+    ("fault/slow-timeout", "error", "DownloadTimeoutError"),
+    ("fault/reset", "error", "ConnectionLost"),
+    ("fault/truncated-body", "error", "DataLoss"),
+    ("fault/gzip-bomb", "error", "exceeded DOWNLOAD_MAXSIZE"),
+    ("fault/pdf", "skipped", "not HTML"),
+    ("fault/explode", "error", "pipeline error: RuntimeError: injected pipeline fault"),
+    (f"fault/loop/a?n={REDIRECT_MAX_TIMES // 2}", "error", "max redirections reached"),
+    (f"fault/loop/self?n={REDIRECT_MAX_TIMES}", "error", "max redirections reached"),
+])
+def test_each_failure_recorded_with_reason(faulty_crawl, path, outcome, reason):
+    row = page(faulty_crawl, path)
+    assert row["outcome"] == outcome, row
+    assert reason in (row["reason"] or ""), row
+
+
+@pytest.mark.parametrize("path", ["fault/503-then-ok", "fault/slow-ok", "article/9004.html",
+                                  "fault/links-private", "article/0.html"])
+def test_pages_that_recover_are_stored(faulty_crawl, path):
+    assert page(faulty_crawl, path)["outcome"] == "stored"
+
+
+def test_retries_stay_within_limits(faulty_crawl):
+    hits = faulty_crawl["hits"]
+    attempts = RETRY_TIMES + 1
+    for path in ("/fault/500", "/fault/503", "/fault/timeout", "/fault/slow-timeout",
+                 "/fault/truncated-body"):
+        assert hits[path] == attempts, (path, hits[path])
+    # Twisted's connection pool itself retries once when a *reused* connection is reset
+    # before the response starts, so each of our attempts may reach the server twice.
+    assert attempts <= hits["/fault/reset"] <= 2 * attempts
+    assert hits["/fault/503-then-ok"] == 2
+    assert hits["/fault/loop/self"] == REDIRECT_MAX_TIMES + 1
+    assert hits["/fault/loop/a"] + hits["/fault/loop/b"] == REDIRECT_MAX_TIMES + 1
+    for path in ("/fault/gzip-bomb", "/fault/pdf", "/article/0.html"):
+        assert hits[path] == 1, path
+
+
+def test_redirect_to_another_private_address_refused_before_connecting(faulty_crawl):
+    assert faulty_crawl["trap_hits"] == {}, "the server on 127.0.0.2 was contacted"
+    refused = faulty_crawl["con"].execute(
+        "select url, reason from pages where outcome = 'refused' order by url").fetchall()
+    by_origin = {r["reason"].rsplit("redirected from ", 1)[-1].rstrip(")"): r for r in refused}
+    for path in ("fault/redirect-private", "fault/redirect-private-legacy"):
+        row = by_origin[faulty_crawl["base"] + path]
+        assert row["reason"].startswith("refused: ")
+        assert "127.0.0.2" in row["url"] or "0x7f.0.0.2" in row["url"]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_bad_corpus_page_stored_or_dropped_with_reason(faulty_crawl, name):
+    kind, expected = EXPECTED[name]
+    row = page(faulty_crawl, "bad/" + name)
+    if kind == "article":
+        assert row["outcome"] == "stored", row
+        art = faulty_crawl["con"].execute(
+            "select headline, body_text from articles where url = ?", (row["url"],)).fetchone()
+        assert expected in art["headline"] + "\n" + art["body_text"], name
+    else:
+        assert row["outcome"] == "dropped", row
+        assert row["reason"].startswith(expected), row
+
+
+def test_stored_text_holds_no_markup_or_controls(faulty_crawl):
+    con = faulty_crawl["con"]
+    values = []
+    for table, columns in {"articles": ("headline", "byline", "section", "summary", "body_text",
+                                        "authors_text", "tags"),
+                           "sections": ("heading", "text", "paragraphs"),
+                           "authors": ("name", "url")}.items():
+        for row in con.execute(f"select {', '.join(columns)} from {table}"):
+            values += [(table, c, v) for c, v in zip(columns, row) if isinstance(v, str)]
+    assert len(values) > 50
+    for table, column, value in values:
+        if column in ("tags", "paragraphs"):
+            value = " ".join(json.loads(value))
+        assert not CONTROL.search(value), (table, column, value[:200])
+        for allowed in DISPLAYED_MARKUP:
+            value = value.replace(allowed, "")
+        assert not LEAKED_MARKUP.search(value), (table, column, value[:300])
+
+
+def test_database_is_intact(faulty_crawl):
+    assert faulty_crawl["con"].execute("pragma integrity_check").fetchone()[0] == "ok"
