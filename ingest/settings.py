@@ -74,6 +74,8 @@ ITEM_PIPELINES = {
 
 # Exports with `-O out.jsonl` write UTF-8, not \u escapes.
 FEED_EXPORT_ENCODING = "utf-8"
+# `-O out.csv` writes nested fields (authors, sections, ...) as JSON, like `ingest export`.
+FEED_EXPORTERS = {"csv": "ingest.feeds.RecordCsvItemExporter"}
 LOG_LEVEL = "INFO"
 # A dropped page is logged as its URL and the reason (not the whole record, at INFO).
 LOG_FORMATTER = "ingest.logformat.IngestLogFormatter"
