@@ -149,8 +149,23 @@ def strip_junk(root) -> None:
     etree.strip_elements(root, *JUNK_TAGS, with_tail=False)
     # Only elements with one of the attributes that can hide them are looked at.
     for el in root.xpath("//*[@hidden or @aria-hidden or @style]"):
-        if el.getparent() is not None and is_hidden(el):
+        if el.getparent() is not None and is_hidden(el) and not _is_withheld_article(el):
             remove_element(el)
+
+
+# Hidden prose is the article withheld until a reader subscribes ("subscriber-only" paragraphs
+# hidden by style, one wrapper per paragraph): kept, unlike hidden bylines, labels and menus,
+# which hold no paragraph this long. Chrome rules still apply to it afterwards.
+HIDDEN_PROSE_MIN_CHARS = 150
+
+
+def _is_withheld_article(el) -> bool:
+    total = 0
+    for p in el.iter("p"):
+        total += len("".join(p.itertext()))
+        if total >= HIDDEN_PROSE_MIN_CHARS:
+            return True
+    return False
 
 
 class ChromeMarks:
