@@ -360,6 +360,7 @@ def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
         kept.append(b)
         if b.kind == "para":
             words += len(t.split())
+    kept = _trim_tail(kept, container)
     if evidence:
         kept = _filter_by_evidence(kept, evidence)
     # A heading with no paragraph after it ("Related articles" whose list went) is dropped.
@@ -371,6 +372,39 @@ def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
                 continue
         result.append(b)
     return result
+
+
+def _signature(el) -> tuple:
+    return (el.tag, el.get("class"))
+
+
+def _trim_tail(kept: list[Block], container) -> list[Block]:
+    """Cut what follows the article's last paragraph in its own wrapper.
+
+    The article's paragraphs share a parent (or parents alike: a body split by ads into
+    several div.body-part); teasers, sign-ups and author boxes that trail it inside the
+    same container sit in other wrappers. Everything after the last block under a wrapper
+    like the main one goes.
+    """
+    weight: dict = {}
+    for b in kept:
+        if b.is_good:
+            parent = b.el.getparent()
+            if parent is not None:
+                sig = _signature(parent)
+                weight[sig] = weight.get(sig, 0) + len(b.text)
+    if not weight:
+        return kept
+    main = max(weight, key=weight.get)
+    last = -1
+    for i, b in enumerate(kept):
+        for anc in b.path[1:]:
+            if _signature(anc) == main:
+                last = i
+                break
+            if anc is container:
+                break
+    return kept[:last + 1] if last >= 0 else kept
 
 
 def _style(b: Block) -> tuple:
