@@ -50,18 +50,14 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
 # --- downloader middlewares ---------------------------------------------------------------
-DOWNLOADER_MIDDLEWARES = {
-    # Retry-After on 429/503 (ingest/retry_after.py). 560: it sees responses before
-    # RetryMiddleware (550), which would retry at once.
-    "ingest.retry_after.RetryAfterMiddleware": 560,
-}
-
-# --- downloader middlewares ---------------------------------------------------------------
 # The network guard runs first (before offsite at 50 and robots.txt at 100), so a redirect or
 # link to a private, loopback or link-local address that is not the site's own configured
 # host is refused before any connection, robots.txt included (ingest/netguard.py).
 DOWNLOADER_MIDDLEWARES = {
     "ingest.middlewares.NetGuardMiddleware": 40,
+    # Retry-After on 429/503 (ingest/retry_after.py). 560: it sees responses before
+    # RetryMiddleware (550), which would retry at once.
+    "ingest.retry_after.RetryAfterMiddleware": 560,
 }
 
 # --- pipelines: one concern each, in this order -----------------------------------------
