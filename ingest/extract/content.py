@@ -308,8 +308,12 @@ def is_timestamp_line(text: str) -> bool:
 
 def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
                 skip_texts: frozenset = frozenset(), evidence: str | None = None,
-                headline_style: tuple | None = None) -> list[Block]:
-    """The container's blocks that are article text, in order."""
+                headline_style: tuple | None = None, why: dict | None = None) -> list[Block]:
+    """The container's blocks that are article text, in order. ``why``, when given, gets the
+    reason each dropped block of the container was dropped (for diagnostics)."""
+    def drop(b, reason):
+        if why is not None:
+            why[id(b)] = reason
     in_container = [b for b in blocks if container in b.path]
     inside = [b for b in in_container if not b.chrome]
     outside_texts = {b.text for b in blocks if len(b.text) <= REPEATED_CHROME_MAX_CHARS} - \
@@ -323,6 +327,8 @@ def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
             if b.kind == "heading" and fold(b.text) == headline:
                 start = i + 1
                 break
+        for b in in_container[:start]:
+            drop(b, "before headline")
     kept: list[Block] = []
     seen: set[str] = set()
     words = 0
@@ -332,43 +338,62 @@ def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
         t = b.text
         if words and b.kind == "heading" and headline_style and t != headline and \
                 (b.el.tag, b.el.get("class")) == headline_style:
+            drop(b, "next article")
             break  # the next article of an endless-scroll page: a headline like ours
         if b.chrome or (skip_box is not None and skip_box in b.path):
+            drop(b, "chrome" if b.chrome else "inset box")
             continue
         if resume_on is not None:
             # After a marker in the article's flow, only a paragraph styled like the
             # article's own paragraphs resumes the body (teasers are styled otherwise).
             if not (b.is_good and _style(b) in resume_on):
+                drop(b, "after end marker")
                 continue
             resume_on = None
         if t in seen or t in skip_texts:
+            drop(b, "repeat or byline")
             continue
         if words >= END_MARKER_MIN_WORDS and is_end_marker(t):
+            drop(b, "end marker")
             skip_box = _insert_box(b, kept, container)
             if skip_box is None:
                 resume_on = {_style(k) for k in kept if k.is_good}
             continue
         if b.kind == "para":
-            if b.link_density > MAX_LINK_DENSITY or is_boilerplate(t) or is_timestamp_line(t) \
-                    or (b.link_density >= PROMO_LINK_DENSITY and PROMO_PREFIX.match(t)):
+            if b.link_density > MAX_LINK_DENSITY:
+                drop(b, "links")
+                continue
+            if is_boilerplate(t) or is_timestamp_line(t) or \
+                    (b.link_density >= PROMO_LINK_DENSITY and PROMO_PREFIX.match(t)):
+                drop(b, "boilerplate")
                 continue
             if len(t) <= REPEATED_CHROME_MAX_CHARS and t in outside_texts:
+                drop(b, "repeated outside")
                 continue
         elif b.kind == "heading" and (b.level == 1 and t == headline):
+            drop(b, "headline")
             continue
         seen.add(t)
         kept.append(b)
         if b.kind == "para":
             words += len(t.split())
-    kept = _trim_tail(kept, container)
+    trimmed = _trim_tail(kept, container)
+    for b in kept[len(trimmed):]:
+        drop(b, "trailing")
+    kept = trimmed
     if evidence:
-        kept = _filter_by_evidence(kept, evidence)
+        filtered = _filter_by_evidence(kept, evidence)
+        for b in set(map(id, kept)) - set(map(id, filtered)):
+            if why is not None:
+                why[b] = "not in articleBody"
+        kept = filtered
     # A heading with no paragraph after it ("Related articles" whose list went) is dropped.
     result = []
     for i, b in enumerate(kept):
         if b.kind == "heading":
             nxt = kept[i + 1] if i + 1 < len(kept) else None
             if nxt is None or nxt.kind == "heading" and nxt.level <= b.level:
+                drop(b, "heading without text")
                 continue
         result.append(b)
     return result
