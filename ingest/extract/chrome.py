@@ -170,7 +170,7 @@ def _is_withheld_article(el) -> bool:
 
 class ChromeMarks:
     """Which elements are chrome: generic rules plus elements a caller names (site profile
-    selectors, learned templates). Answers are cached per element for one page."""
+    selectors, learned templates). Answers are cached by tag, class and id for one page."""
 
     def __init__(self, extra_elements=(), extra_tokens: frozenset = frozenset()):
         self.extra = set(extra_elements)
@@ -178,8 +178,15 @@ class ChromeMarks:
         self._cache: dict = {}
 
     def __call__(self, el) -> bool:
-        hit = self._cache.get(el)
+        if el in self.extra:
+            return True
+        tag = el.tag
+        if tag == "figure":  # depends on the figure's content, not only its attributes
+            return is_chrome(el, self.extra_tokens)
+        # Elements with the same tag, class and id get the same answer: a page repeats its
+        # class names hundreds of times.
+        key = (tag, el.get("class"), el.get("id"))
+        hit = self._cache.get(key)
         if hit is None:
-            hit = el in self.extra or is_chrome(el, self.extra_tokens)
-            self._cache[el] = hit
+            hit = self._cache[key] = is_chrome(el, self.extra_tokens)
         return hit

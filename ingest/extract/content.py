@@ -168,10 +168,14 @@ def iter_blocks(root) -> list[Block]:
     link_depth = 0
 
     def flush():
-        text = fold("".join(buf))
-        if text:
-            blocks.append(Block("para", text, containers[-1], min(buf_links[0], len(text))))
+        if not buf:
+            return
+        text = "".join(buf)
         buf.clear()
+        if not text.isspace():  # most runs between blocks are only indentation
+            text = fold(text)
+            if text:
+                blocks.append(Block("para", text, containers[-1], min(buf_links[0], len(text))))
         buf_links[0] = 0
 
     def add(text):

@@ -129,8 +129,8 @@ BYLINE_PREFIX = re.compile(r"^\s*(by|written\s+by|posted\s+by|words\s+by|von|par
 def byline_elements(root):
     """Visible elements that look like a byline, in document order, outermost first."""
     found = []
-    for el in root.iter():
-        if not isinstance(el.tag, str) or el.tag in ("html", "body", "head"):
+    for el in root.xpath("//*[@class or @id or @itemprop or @rel]"):
+        if el.tag in ("html", "body", "head"):
             continue
         hint = f"{el.get('class', '')} {el.get('id', '')} {el.get('itemprop', '')} " \
                f"{el.get('rel', '')}".lower()
@@ -424,8 +424,8 @@ def published_at(root, md: PageMetadata, url: str, *, now: datetime,
 
 def _visible_date(root, head_el, *, now, default_tz) -> str | None:
     # Timestamp-marked short elements first, then short blocks right after the headline.
-    for el in root.iter():
-        if not isinstance(el.tag, str) or el.tag in ("html", "body"):
+    for el in root.xpath("//*[@class or @id]"):
+        if el.tag in ("html", "body"):
             continue
         hint = f"{el.get('class', '')} {el.get('id', '')}".lower()
         if any(h in hint for h in DATE_HINTS) and attribute_tokens(el) & DATE_TOKENS:
