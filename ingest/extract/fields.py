@@ -411,15 +411,33 @@ def published_at(root, md: PageMetadata, url: str, *, now: datetime,
         value = parse(el.get("datetime")) or parse(element_text(el))
         if value:
             return value, "time"
+    # A date in the URL is the publisher's own day for the article; text that merely looks
+    # like a date near the headline is a weaker sign (an event date, a related item's).
+    value = _url_date(url, parse)
+    if value:
+        return value, "url"
     value = _visible_date(root, head_el, now=now, default_tz=default_tz)
     if value:
         return value, "heuristic:text"
-    m = URL_DATE.search(urlsplit(url).path)
-    if m:
-        value = parse(f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}")
-        if value:
-            return value, "url"
     return None, "none"
+
+
+_MONTHS = {m: i for i, m in enumerate(
+    "jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
+URL_DATE_NAMED = re.compile(r"/((?:19|20)\d{2})/(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+                            r"[a-z]*/(0?[1-9]|[12]\d|3[01])(?:/|[-_]|$)", re.I)
+
+
+def _url_date(url: str, parse) -> str | None:
+    path = urlsplit(url).path
+    m = URL_DATE.search(path)
+    if m:
+        return parse(f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}")
+    m = URL_DATE_NAMED.search(path)
+    if m:
+        month = _MONTHS[m.group(2).lower()[:3]]
+        return parse(f"{m.group(1)}-{month:02d}-{int(m.group(3)):02d}")
+    return None
 
 
 def _visible_date(root, head_el, *, now, default_tz) -> str | None:
