@@ -1,0 +1,100 @@
+"""Batched writes for the store pipeline: many articles and pages rows in one transaction.
+
+One SQLite transaction per article costs a commit (WAL append, lock round trip) and makes
+FTS5 flush its in-memory index for a single document; committing a batch of them together
+is several times faster (bench/store.py). The price is latency, and the rule that keeps it
+safe is: **an item is acknowledged only after the transaction holding it has committed**.
+
+``BatchWriter.add_article`` returns a Deferred that fires with ``(outcome, article_id)`` once
+the article and its ``pages`` row are committed; the store pipeline awaits it before it
+returns the item, so Scrapy's ``item_scraped`` (and our stats) never count an item that a kill
+could still lose. A hard kill loses only unacknowledged items, and since their ``pages`` rows
+are written in the same transaction, nothing records them as fetched: the next crawl fetches
+them again. A batch is written when it holds ``size`` articles, every ``interval`` seconds
+(the store pipeline's timer) and when the spider closes.
+
+One bad record fails alone: each article is written inside a savepoint, and an SQLite error
+on it fails that item's Deferred (Scrapy logs it as an item error) and records the page as
+an ``error`` with the reason, while the rest of the batch commits.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+
+from twisted.internet.defer import Deferred
+
+logger = logging.getLogger(__name__)
+
+
+class BatchWriter:
+    def __init__(self, store, *, size: int, page_outcomes: dict[str, str],
+                 run_id: int | None = None, on_commit: Callable[[int], None] | None = None):
+        if size < 1:
+            raise ValueError(f"INGEST_STORE_BATCH must be at least 1, not {size}")
+        self.store = store
+        self.size = size
+        self.run_id = run_id
+        self.page_outcomes = page_outcomes
+        self.on_commit = on_commit
+        self.articles: list[tuple[dict, dict, Deferred]] = []
+        self.pages: list[dict] = []
+
+    def __len__(self) -> int:
+        return len(self.articles) + len(self.pages)
+
+    def add_article(self, record: dict, page: dict) -> Deferred:
+        """Queue one article and its page row (``record_page`` keywords, outcome left out:
+        it follows from the upsert). Fires with (outcome, article_id) after the commit."""
+        d: Deferred = Deferred()
+        self.articles.append((record, page, d))
+        if len(self.articles) >= self.size:
+            self.flush()
+        return d
+
+    def add_page(self, page: dict) -> None:
+        """Queue a ``pages`` row (a drop, an error, a skipped page)."""
+        self.pages.append(page)
+        if len(self.pages) >= self.size:
+            self.flush()
+
+    def flush(self) -> int:
+        """Write everything queued in one transaction; returns how many rows were queued."""
+        if not self.articles and not self.pages:
+            return 0
+        articles, self.articles = self.articles, []
+        pages, self.pages = self.pages, []
+        done: list[tuple[Deferred, object]] = []
+        failed: list[tuple[Deferred, Exception]] = []
+        try:
+            with self.store.transaction():
+                for record, page, d in articles:
+                    try:
+                        outcome = self.store.upsert_article(record, run_id=self.run_id)
+                    except sqlite3.Error as exc:  # this record only: its savepoint rolled back
+                        failed.append((d, exc))
+                        self.store.record_page(**page, outcome="error",
+                                               reason=f"store failed: {exc}", run_id=self.run_id)
+                        continue
+                    self.store.record_page(**page, outcome=self.page_outcomes[outcome[0]],
+                                           run_id=self.run_id)
+                    done.append((d, outcome))
+                for page in pages:
+                    self.store.record_page(**page, run_id=self.run_id)
+        except Exception as exc:
+            # The transaction rolled back: nothing of this batch is stored or acknowledged.
+            logger.error("store: a batch of %d articles and %d pages could not be written "
+                         "(%s); their items fail and the next crawl fetches them again",
+                         len(articles), len(pages), exc)
+            for _record, _page, d in articles:
+                d.errback(exc)
+            return len(articles) + len(pages)
+        if self.on_commit:
+            self.on_commit(len(articles))
+        for d, outcome in done:
+            d.callback(outcome)
+        for d, exc in failed:
+            d.errback(exc)
+        return len(articles) + len(pages)
