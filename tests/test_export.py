@@ -342,3 +342,12 @@ def test_recrawl_of_changed_page_updates_search_and_cursor(tmp_path):
     assert [r["canonical_url"] for r in second] == [changed]
     assert "furloughs" in second[0]["body_text"]
     assert list(iter_records(sqlite3.connect(db), after_seq=10**9)) == []
+
+
+def test_parquet_without_pyarrow_names_the_extra(db, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow -> ImportError
+    with pytest.raises(ExportError, match=r"news-ingest\[parquet\]"):
+        export(db, tmp_path / "a.parquet", "parquet", cursor="p")
+    assert not (tmp_path / "a.parquet").exists()
+    with Store(db) as st:
+        assert st.conn.execute("SELECT count(*) FROM export_cursors").fetchone()[0] == 0

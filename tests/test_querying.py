@@ -140,3 +140,16 @@ def test_readme_datasette_urls_answer_with_rows(datasette, url):
             assert b"TikTok trims US TikTok Shop staff" in body
         if "_facet_array=authors" in path:
             assert b"Dolapo Omole" in body and b"facet" in body
+
+
+def test_serve_without_datasette_names_the_extra(demo_crawl, monkeypatch):
+    from click.testing import CliRunner
+
+    from ingest.cli import main
+
+    _, db, _ = demo_crawl
+    monkeypatch.setitem(sys.modules, "datasette.cli", None)
+    result = CliRunner().invoke(main, ["serve", "--db", str(db)])
+    assert result.exit_code == 1 and "news-ingest[serve]" in result.output
+    missing = CliRunner().invoke(main, ["serve", "--db", str(db) + ".missing"])
+    assert missing.exit_code == 1 and "crawl first" in missing.output
