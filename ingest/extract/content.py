@@ -32,6 +32,9 @@ GOOD_MAX_LINK_DENSITY = 0.35
 # How much a container is penalised for each character of non-article text it holds.
 # 0.4 lets a body keep a few short lines (captions, labels) but not a sidebar of teasers.
 OTHER_TEXT_PENALTY = 0.4
+# Short lines that are not links (labels, list items, a caption) in a container cost less:
+# pages with few long paragraphs keep their short lines.
+SHORT_TEXT_PENALTY = 0.15
 # A block this link-heavy is navigation, whatever container it is in.
 MAX_LINK_DENSITY = 0.6
 # "RELATED: Other headline" / "READ MORE: ..." lines are links to other articles when most of
@@ -290,12 +293,18 @@ def _best_container(blocks, use_chrome: bool, relaxed_min: int):
                 b.link_density <= GOOD_MAX_LINK_DENSITY
         else:
             is_good = b.is_good
-        table = good if is_good else other
+        if is_good:
+            table, n = good, n
+        else:
+            # Short prose lines (labels, list items, captions) cost little; links cost a lot.
+            table = other
+            n = n * (OTHER_TEXT_PENALTY if b.link_density > GOOD_MAX_LINK_DENSITY
+                     or b.kind == "heading" else SHORT_TEXT_PENALTY)
         for anc in b.path:
             table[anc] = table.get(anc, 0) + n
     if not good:
         return None
-    return max(good, key=lambda el: good[el] - OTHER_TEXT_PENALTY * other.get(el, 0))
+    return max(good, key=lambda el: good[el] - other.get(el, 0))
 
 
 # A block of at most this many words that holds a date is a timestamp line, not prose.
