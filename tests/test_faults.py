@@ -16,7 +16,7 @@ from ingest import settings
 from ingest.demo import PROJECT_ROOT
 
 from .badcorpus import EXPECTED
-from .faultserver import crawl_command, crawl_env, serve, write_sites
+from .faultserver import RETRY_AFTER_PATHS, crawl_command, crawl_env, serve, write_sites
 from .recordcheck import CONTROL, LEAKED_MARKUP
 from .test_bad_input import DISPLAYED_MARKUP
 
@@ -26,25 +26,45 @@ TIMEOUT_S = 1.0
 REDIRECT_MAX_TIMES = 20
 
 
-@pytest.fixture(scope="module")
-def faulty_crawl(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("faults")
+def crawl(tmp, server, start_urls, *, max_depth=2, extra=None):
+    """One real crawl of ``start_urls`` into tmp/faults.db: (CompletedProcess, db)."""
     db = tmp / "faults.db"
-    with serve(articles=3, with_bad_corpus=True, timeout_s=TIMEOUT_S) as (server, trap):
-        base = server.base_url
-        sites = write_sites(tmp / "sites.toml", [
-            base, base + "fault/redirect-private", base + "fault/redirect-private-legacy"])
-        pipelines = {**settings.ITEM_PIPELINES, "tests.faultserver.ExplodingPipeline": 350}
-        result = subprocess.run(
-            crawl_command(sites, db, {"DOWNLOAD_TIMEOUT": TIMEOUT_S, "RETRY_TIMES": RETRY_TIMES,
-                                      "LOG_LEVEL": "INFO", "ITEM_PIPELINES": json.dumps(pipelines)}),
-            cwd=PROJECT_ROOT, env=crawl_env(), capture_output=True, text=True, timeout=240)
-        hits, trap_hits = dict(server.hits), dict(trap.hits)
+    sites = write_sites(tmp / "sites.toml", start_urls, max_depth=max_depth)
+    result = subprocess.run(
+        crawl_command(sites, db, {"DOWNLOAD_TIMEOUT": TIMEOUT_S, "RETRY_TIMES": RETRY_TIMES,
+                                  "LOG_LEVEL": "INFO", **(extra or {})}),
+        cwd=PROJECT_ROOT, env=crawl_env(), capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, result.stderr[-4000:]
     con = sqlite3.connect(db)
     con.row_factory = sqlite3.Row
-    yield {"base": base, "db": db, "con": con, "hits": hits, "trap_hits": trap_hits,
+    return result, con
+
+
+@pytest.fixture(scope="module")
+def faulty_crawl(tmp_path_factory):
+    with serve(articles=3, with_bad_corpus=True, timeout_s=TIMEOUT_S) as (server, trap):
+        base = server.base_url
+        pipelines = {**settings.ITEM_PIPELINES, "tests.faultserver.ExplodingPipeline": 350}
+        result, con = crawl(
+            tmp_path_factory.mktemp("faults"), server,
+            [base, base + "fault/redirect-private", base + "fault/redirect-private-legacy"],
+            extra={"ITEM_PIPELINES": json.dumps(pipelines)})
+        hits, trap_hits = dict(server.hits), dict(trap.hits)
+    yield {"base": base, "con": con, "hits": hits, "trap_hits": trap_hits,
            "log": result.stderr}
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def retry_after_crawl(tmp_path_factory):
+    """The 503s with Retry-After, in a crawl of their own: honouring Retry-After slows the
+    whole host down (ingest/retry_after.py), which would stretch the big crawl."""
+    with serve() as (server, trap):
+        base = server.base_url
+        result, con = crawl(tmp_path_factory.mktemp("retry_after"), server,
+                            [base + p.lstrip("/") for p in RETRY_AFTER_PATHS], max_depth=0)
+        hits = dict(server.hits)
+    yield {"base": base, "con": con, "hits": hits, "log": result.stderr}
     con.close()
 
 
@@ -65,7 +85,6 @@ def test_crawl_finishes(faulty_crawl):
 
 @pytest.mark.parametrize("path, outcome, reason", [
     ("fault/500", "error", "HTTP 500"),
-    ("fault/503", "error", "HTTP 503"),
     ("fault/timeout", "error", "DownloadTimeoutError"),
     ("fault/slow-timeout", "error", "DownloadTimeoutError"),
     ("fault/reset", "error", "ConnectionLost"),
@@ -82,7 +101,16 @@ def test_each_failure_recorded_with_reason(faulty_crawl, path, outcome, reason):
     assert reason in (row["reason"] or ""), row
 
 
-@pytest.mark.parametrize("path", ["fault/503-then-ok", "fault/slow-ok", "article/9004.html",
+def test_503_with_retry_after_recorded_or_recovered(retry_after_crawl):
+    assert page(retry_after_crawl, "fault/503")["outcome"] == "error"
+    assert page(retry_after_crawl, "fault/503")["reason"] == "HTTP 503"
+    assert page(retry_after_crawl, "fault/503-then-ok")["outcome"] == "stored"
+    hits = retry_after_crawl["hits"]
+    assert hits["/fault/503"] == RETRY_TIMES + 1
+    assert hits["/fault/503-then-ok"] == 2
+
+
+@pytest.mark.parametrize("path", ["fault/slow-ok", "article/9004.html",
                                   "fault/links-private", "article/0.html"])
 def test_pages_that_recover_are_stored(faulty_crawl, path):
     assert page(faulty_crawl, path)["outcome"] == "stored"
@@ -91,13 +119,12 @@ def test_pages_that_recover_are_stored(faulty_crawl, path):
 def test_retries_stay_within_limits(faulty_crawl):
     hits = faulty_crawl["hits"]
     attempts = RETRY_TIMES + 1
-    for path in ("/fault/500", "/fault/503", "/fault/timeout", "/fault/slow-timeout",
+    for path in ("/fault/500", "/fault/timeout", "/fault/slow-timeout",
                  "/fault/truncated-body"):
         assert hits[path] == attempts, (path, hits[path])
     # Twisted's connection pool itself retries once when a *reused* connection is reset
     # before the response starts, so each of our attempts may reach the server twice.
     assert attempts <= hits["/fault/reset"] <= 2 * attempts
-    assert hits["/fault/503-then-ok"] == 2
     assert hits["/fault/loop/self"] == REDIRECT_MAX_TIMES + 1
     assert hits["/fault/loop/a"] + hits["/fault/loop/b"] == REDIRECT_MAX_TIMES + 1
     for path in ("/fault/gzip-bomb", "/fault/pdf", "/article/0.html"):
