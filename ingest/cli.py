@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from itemadapter import ItemAdapter
 
-from . import cli_data, cli_runs
+from . import cli_data, cli_runs, cli_templates
 from .extract import extract_article
 
 
@@ -92,6 +92,10 @@ def sites_check(path: Path):
 
 
 main.add_command(cli_runs.runs)  # `ingest runs`: recent crawl runs with their stats
+
+# reextract, templates: learned site templates and re-extraction of the stored pages.
+for _command in cli_templates.COMMANDS:
+    main.add_command(_command)
 
 # export, stats, serve, schema-docs: the analysts' and downstream jobs' commands.
 for _command in cli_data.COMMANDS:

@@ -17,6 +17,17 @@ INGEST_DB = os.environ.get("INGEST_DB", "data/news.db")
 INGEST_SITES = os.environ.get("INGEST_SITES", "sites.toml")
 # Article validation: fewer body words than this is a teaser, a stub or a listing page.
 INGEST_MIN_WORDS = 80
+# Keep each stored article page's HTML, compressed, for `ingest reextract` (raw_pages).
+INGEST_KEEP_RAW = True
+# Learn each site's template (blocks repeated across its pages) and remove it from articles.
+INGEST_TEMPLATES = True
+# A block on at least this share of a site's articles, and on at least this many of them, is
+# the site's template: "most pages", and never from a handful of pages about one event.
+INGEST_TEMPLATE_MIN_SHARE = 0.5
+INGEST_TEMPLATE_MIN_PAGES = 5
+# Two bodies with at least this estimated Jaccard similarity (MinHash over 5-word shingles)
+# are one article: the later is linked to the original (articles.duplicate_of).
+INGEST_DUPLICATE_SIMILARITY = 0.8
 # The store pipeline commits articles in batches of this many (1 = one transaction each): a
 # batch is several times faster (bench/store.py). An item counts as scraped only once its
 # batch has committed, so a kill loses nothing acknowledged (pipelines/batching.py).
@@ -72,6 +83,8 @@ ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 200,
     "pipelines.dedupe.DedupePipeline": 300,
     "pipelines.store.StorePipeline": 400,
+    "pipelines.rawpages.RawPagePipeline": 500,
+    "pipelines.duplicates.DuplicatePipeline": 600,
 }
 
 # Exports with `-O out.jsonl` write UTF-8, not \u escapes.

@@ -326,8 +326,68 @@ CREATE TABLE discovered (
 CREATE INDEX idx_discovered_site ON discovered (site);
 """
 
+# Site templates, raw pages and duplicate sketches (issue #4; ingest/templates.py,
+# ingest/rawpages.py, ingest/duplicates.py). raw_pages: each article page's HTML, compressed,
+# with what re-extraction needs. page_blocks: the block fingerprints of each page, counted per
+# site into site_templates (candidates seen on 2+ pages; is_template where the share rule
+# holds; keep = a person's veto). article_sketches/article_bands: MinHash signatures and
+# their LSH bands, to find near-copies among stored articles.
+MIGRATION_TEMPLATES = """
+CREATE TABLE raw_pages (
+    url TEXT PRIMARY KEY,
+    site TEXT NOT NULL,
+    canonical_url TEXT,
+    status INTEGER,
+    content_type TEXT,
+    headers TEXT NOT NULL DEFAULT '{}',     -- JSON: response headers kept for re-extraction
+    fetched_at TEXT NOT NULL,
+    compression TEXT NOT NULL DEFAULT 'zlib',
+    size INTEGER NOT NULL,                  -- bytes of HTML before compression
+    sha256 TEXT NOT NULL,                   -- of the HTML before compression
+    body BLOB NOT NULL
+);
+CREATE INDEX idx_raw_pages_site ON raw_pages (site);
+
+CREATE TABLE page_blocks (
+    url TEXT NOT NULL,
+    site TEXT NOT NULL,
+    canonical_url TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    seen_at TEXT NOT NULL,
+    PRIMARY KEY (url, fingerprint)
+) WITHOUT ROWID;
+CREATE INDEX idx_page_blocks_site_fingerprint ON page_blocks (site, fingerprint);
+
+CREATE TABLE site_templates (
+    site TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    path TEXT NOT NULL,                     -- structural path: tag.class from the root down
+    example_text TEXT NOT NULL,
+    pages_seen INTEGER NOT NULL DEFAULT 0,  -- distinct articles of the site with this block
+    site_pages INTEGER NOT NULL DEFAULT 0,  -- distinct articles of the site when counted
+    is_template INTEGER NOT NULL DEFAULT 0, -- 1: removed from the site's articles
+    keep INTEGER NOT NULL DEFAULT 0,        -- 1: a person vetoed it, never removed
+    first_seen_at TEXT,
+    last_seen_at TEXT,
+    PRIMARY KEY (site, fingerprint)
+);
+
+CREATE TABLE article_sketches (
+    article_id INTEGER PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
+    minhash BLOB NOT NULL
+);
+CREATE TABLE article_bands (
+    band INTEGER NOT NULL,
+    hash INTEGER NOT NULL,
+    article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    PRIMARY KEY (band, hash, article_id)
+) WITHOUT ROWID;
+CREATE INDEX idx_article_bands_article_id ON article_bands (article_id);
+"""
+
 Migration = str | Callable[[sqlite_utils.Database], None]
-MIGRATIONS: list[Migration] = [MIGRATION_1, MIGRATION_VIEWS_AND_CURSORS, MIGRATION_CRAWL_STATE]
+MIGRATIONS: list[Migration] = [MIGRATION_1, MIGRATION_VIEWS_AND_CURSORS, MIGRATION_CRAWL_STATE,
+                               MIGRATION_TEMPLATES]
 
 
 def _statements(script: str) -> Iterator[str]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from scrapy.exceptions import DropItem
 
+from ingest.records import article_problem
+
 
 class ValidatePipeline:
     def __init__(self, min_words: int):
@@ -19,14 +21,3 @@ class ValidatePipeline:
             raise DropItem(reason)
         return item
 
-
-def article_problem(item, min_words: int) -> str | None:
-    """Why ``item`` is not an article, or None. Each reason names what is missing."""
-    if not item.headline:
-        return "not an article: no headline"
-    if item.word_count < min_words:
-        return f"not an article: body has {item.word_count} words, fewer than {min_words}"
-    if not item.published_at and not item.authors:
-        # Articles are dated or signed; about pages, listings and shop pages are neither.
-        return "not an article: no publication date and no byline"
-    return None

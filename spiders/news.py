@@ -36,6 +36,8 @@ from ingest.extract import extract_article
 from ingest.pagekind import LISTING, classify
 from ingest.schedule import decide
 from ingest.sites import SiteProfile, SitesError, load_sites
+from ingest.store import site_of
+from ingest.templates import templates_for_crawl
 
 # Paths that never lead to articles and only cost requests.
 DEFAULT_DENY = (
@@ -62,6 +64,7 @@ class NewsSpider(scrapy.Spider):
         self.start_arg = start
         self.sites_file = sites_file
         self.profiles: dict[str, SiteProfile] = {}
+        self.templates: dict = {}                 # site -> SiteTemplate (ingest.templates)
         self.now = datetime.now(timezone.utc)
         self.hints: dict[str, str] = {}           # URL -> newest feed/sitemap date this run
         self.decided: dict[str, tuple] = {}       # URL -> (hint, fetch?) decided this run
@@ -80,6 +83,9 @@ class NewsSpider(scrapy.Spider):
             for name, p in spider.profiles.items()
         }
         db = crawler.settings.get("INGEST_DB")
+        # Learned site templates (ingest.templates), applied to every page of the crawl.
+        spider.templates = templates_for_crawl(
+            db, spider.profiles, enabled=crawler.settings.getbool("INGEST_TEMPLATES", True))
         whole = not (spider.site_arg or spider.start_arg)
         spider.locks = SiteLocks(db, list(spider.profiles) + ([ALL_SITES] if whole else []))
         try:
@@ -239,7 +245,8 @@ class NewsSpider(scrapy.Spider):
                           response.status)
         else:
             yield extract_article(response.text, response.url, profile,
-                                  fetched_at=datetime.now(timezone.utc))
+                                  fetched_at=datetime.now(timezone.utc),
+                                  template=self.templates.get(site_of(response.url)))
         if response.meta.get("depth", 0) < profile.max_depth:
             for link in self.link_extractors[site].extract_links(response):
                 yield from self.maybe_page(link.url, site)

@@ -1,0 +1,126 @@
+"""`ingest reextract` and `ingest templates`: thin layers over ingest.reextract and
+ingest.templates."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import settings
+
+_DB = click.option("--db", type=click.Path(path_type=Path),
+                   default=lambda: os.environ.get("INGEST_DB", "data/news.db"),
+                   show_default="data/news.db or $INGEST_DB", help="The crawl database.")
+
+
+def _open_db(db: Path):
+    from .store import Store
+
+    if not db.exists():
+        raise click.ClickException(f"{db}: no such database; crawl first "
+                                   f"(scrapy crawl news) or pass --db PATH")
+    return Store(db)
+
+
+def _profiles(sites_file: Path):
+    from .sites import SitesError, load_sites
+
+    if not sites_file.exists():
+        return {}
+    try:
+        return load_sites(sites_file)
+    except SitesError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.command("reextract")
+@_DB
+@click.option("--site", "site_name", help="Only this site: a sites.toml name or a host "
+              "(default: every stored site).")
+@click.option("--jobs", "-j", default=os.cpu_count() or 1, show_default="CPU count",
+              type=click.IntRange(1), help="Worker processes.")
+@click.option("--sites-file", type=click.Path(path_type=Path),
+              default=lambda: os.environ.get("INGEST_SITES", "sites.toml"),
+              show_default="sites.toml or $INGEST_SITES", help="Site profiles to extract with.")
+def reextract(db: Path, site_name: str | None, jobs: int, sites_file: Path):
+    """Re-run extraction over the stored raw pages: relearn each site's template, update
+    articles, authors, sections and full-text, write a revision only where the content
+    changed, and link duplicates again."""
+    from .reextract import reextract as run
+
+    _open_db(db).close()
+    bar = None
+
+    def on_start(total):
+        nonlocal bar
+        if sys.stderr.isatty() and total:
+            bar = click.progressbar(length=total, label="re-extracting", file=sys.stderr)
+            bar.__enter__()
+
+    def progress(n):
+        if bar is not None:
+            bar.update(n)
+
+    try:
+        report = run(db, site=site_name, jobs=jobs, profiles=_profiles(sites_file),
+                     min_share=settings.INGEST_TEMPLATE_MIN_SHARE,
+                     min_pages=settings.INGEST_TEMPLATE_MIN_PAGES,
+                     min_words=settings.INGEST_MIN_WORDS,
+                     duplicate_threshold=settings.INGEST_DUPLICATE_SIMILARITY,
+                     progress=progress, on_start=on_start)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    click.echo(report.summary())
+
+
+@click.group("templates")
+def templates():
+    """Inspect and veto the learned site templates."""
+
+
+@templates.command("show")
+@_DB
+@click.option("--site", "site_name", help="Only this site (host).")
+@click.option("--all", "show_all", is_flag=True,
+              help="Also candidates below the threshold and vetoed blocks.")
+def templates_show(db: Path, site_name: str | None, show_all: bool):
+    """List template blocks: fingerprint, pages seen / site pages, state, example text."""
+    with _open_db(db) as store:
+        where = "" if show_all else " AND is_template AND NOT keep"
+        rows = store.conn.execute(
+            "SELECT site, fingerprint, pages_seen, site_pages, is_template, keep, example_text"
+            f" FROM site_templates WHERE (? IS NULL OR site = ?){where}"
+            " ORDER BY site, pages_seen DESC, fingerprint", (site_name, site_name)).fetchall()
+    for site, fp, seen, total, is_t, keep, text in rows:
+        state = "kept" if keep else ("template" if is_t else "candidate")
+        text = " ".join(text.split())
+        click.echo(f"{site}\t{fp}\t{seen}/{total}\t{state}\t{text[:80]}")
+    if not rows:
+        click.echo("no template blocks (crawl more pages of the site, or see --all)", err=True)
+
+
+@templates.command("keep")
+@_DB
+@click.argument("site")
+@click.argument("fingerprint")
+@click.option("--undo", is_flag=True, help="Lift the veto: the block is template again.")
+def templates_keep(db: Path, site: str, fingerprint: str, undo: bool):
+    """Veto one block of SITE's template (it stays in articles); then run `ingest reextract`."""
+    from .templates import keep_block
+
+    with _open_db(db) as store:
+        if not keep_block(store, site, fingerprint, keep=not undo):
+            raise click.ClickException(
+                f"no block {fingerprint} for site {site}; list them with "
+                f"`ingest templates show --site {site} --all`")
+    click.echo(f"{site} {fingerprint}: {'template again' if undo else 'kept'}; "
+               f"run `ingest reextract --site {site}` to apply")
+
+
+COMMANDS = (reextract, templates)

@@ -1,0 +1,329 @@
+"""Site templates and duplicates at the library level: fingerprints, marking, counting per
+site in a real SQLite file, vetoes, raw pages, re-extraction in worker processes."""
+
+import importlib.util
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from ingest.duplicates import link_duplicates
+from ingest.extract import extract_article
+from ingest.extract.template import (SiteTemplate, element_path, fingerprint, normalise_text,
+                                     page_blocks)
+from ingest.rawpages import get_raw_page, save_raw_page
+from ingest.records import clean_article
+from ingest.reextract import reextract
+from ingest.sites import SiteProfile
+from ingest.store import Store
+from ingest.templates import (keep_block, load_template, record_page_blocks,
+                              refresh_templates)
+
+from .conftest import FIXTURES
+
+SITE = FIXTURES / "template-site"
+BASE = "http://circuitledger.test/"
+
+
+def _build_module():
+    spec = importlib.util.spec_from_file_location("template_site_build",
+                                                  FIXTURES / "template_site_build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+BUILD = _build_module()
+
+
+def article_pages():
+    return [(SITE / a[1] / f"{a[0]}.html", f"{BASE}{a[1]}/{a[0]}.html", a)
+            for a in BUILD.ARTICLES]
+
+
+def own_paragraphs(art):
+    """Every paragraph and heading the article itself has (its own sentences)."""
+    _slug, _sec, _author, _iso, _shown, _headline, _summary, lead, parts = art
+    texts = [lead]
+    for heading, paras in parts:
+        texts += [heading, *paras]
+    return texts
+
+
+def learn(store, pages=None):
+    for path, url, _art in pages or article_pages():
+        record_page_blocks(store, url, page_blocks(path.read_text(), url),
+                           seen_at="2026-11-27T00:00:00+00:00")
+    return refresh_templates(store, "circuitledger.test")
+
+
+CHROME = ("Cloudnest Pro", "Subscribe to our newsletter", "Meet the writer")
+
+
+# --- fingerprints ------------------------------------------------------------------------
+
+def test_fingerprint_ignores_case_punctuation_and_numbers_but_not_place():
+    assert normalise_text("3 min read!") == normalise_text("12 MIN read")
+    assert fingerprint("html > body > p", "3 min read") == \
+        fingerprint("html > body > p", "14 min read")
+    assert fingerprint("html > body > p", "x y") != fingerprint("html > body > div > p", "x y")
+
+
+def test_path_keeps_classes_but_not_per_page_ids_or_numbered_classes():
+    import lxml.html
+
+    root = lxml.html.fromstring(
+        '<html><body><div class="story post-1234 wide" id="p99"><p>x</p></div></body></html>')
+    p = root.find(".//p")
+    assert element_path(p) == "html > body > div.story.wide > p"
+
+
+def test_page_blocks_leave_out_generic_chrome():
+    html = ("<html><body><nav><p>Home News About the whole site</p></nav><article><h1>T</h1>"
+            "<p>Paragraph one of the article, long enough to count as text.</p></article>"
+            "</body></html>")
+    texts = [b.text for b in page_blocks(html, BASE)]
+    assert "Paragraph one of the article, long enough to count as text." in texts
+    assert not any("Home News" in t for t in texts)
+
+
+# --- marking -------------------------------------------------------------------------------
+
+def test_before_learning_the_fixture_chrome_is_in_the_body():
+    """The fixture's template chrome is what generic rules miss."""
+    for path, url, _art in article_pages():
+        body = extract_article(path.read_bytes(), url).body_text
+        for chrome in CHROME:
+            assert chrome in body, (path.name, chrome)
+
+
+def test_template_removes_chrome_and_keeps_every_own_sentence(tmp_path):
+    with Store(tmp_path / "t.db") as store:
+        found = learn(store)
+        template = load_template(store, "circuitledger.test")
+    assert found["pages"] == 12 and found["template_blocks"] >= 3
+    for path, url, art in article_pages():
+        a = extract_article(path.read_bytes(), url, template=template)
+        for chrome in CHROME:
+            assert chrome not in a.body_text, (path.name, chrome)
+        name = BUILD.AUTHORS[art[2]][0]
+        assert f"{name} " not in a.body_text.split("\n\n")[-1]  # the bio went with its box
+        paragraphs = a.body_text.split("\n\n")
+        for text in own_paragraphs(art):
+            assert text in paragraphs, (path.name, text)
+
+
+def test_labelled_box_rule_never_takes_the_article():
+    """A template label at the top of the article container does not remove the article."""
+    para = "A sentence of the article that is long enough to be a real paragraph of text. "
+    html = ("<html><body><article><p>Sponsored</p><h1>Head</h1>"
+            + "".join(f"<p>{i} {para}</p>" for i in range(6)) + "</article></body></html>")
+    label = next(b for b in page_blocks(html, BASE) if b.text == "Sponsored")
+    template = SiteTemplate("x", frozenset({label.fingerprint}))
+    body = extract_article(html, BASE, template=template).body_text
+    assert body.count(para.strip()) == 6
+
+
+def test_veto_keeps_a_block(tmp_path):
+    with Store(tmp_path / "t.db") as store:
+        learn(store)
+        promo = store.conn.execute("SELECT fingerprint FROM site_templates WHERE example_text"
+                                   " LIKE 'Cloudnest%'").fetchone()[0]
+        assert keep_block(store, "circuitledger.test", promo)
+        assert not keep_block(store, "circuitledger.test", "0" * 16)
+        by_column = load_template(store, "circuitledger.test")
+        keep_block(store, "circuitledger.test", promo, keep=False)
+        by_sites_toml = load_template(store, "circuitledger.test", ["newsletter, the ledger"])
+    path, url, _ = article_pages()[0]
+    body = extract_article(path.read_bytes(), url, template=by_column).body_text
+    assert "Cloudnest Pro" in body and "Subscribe to our newsletter" not in body
+    body = extract_article(path.read_bytes(), url, template=by_sites_toml).body_text
+    assert "Cloudnest Pro" not in body and "Subscribe to our newsletter" in body
+
+
+# --- counting ----------------------------------------------------------------------------
+
+def template_rows(db):
+    con = sqlite3.connect(db)
+    try:
+        return con.execute("SELECT fingerprint, path, pages_seen, site_pages, is_template"
+                           " FROM site_templates ORDER BY fingerprint").fetchall()
+    finally:
+        con.close()
+
+
+def test_template_does_not_depend_on_order(tmp_path):
+    pages = article_pages()
+    with Store(tmp_path / "a.db") as a:
+        learn(a, pages)
+    with Store(tmp_path / "b.db") as b:
+        learn(b, pages[::-1])
+        learn(b, pages[5:] + pages[:5])  # seen again, in yet another order
+    assert template_rows(tmp_path / "a.db") == template_rows(tmp_path / "b.db")
+
+
+def test_share_and_minimum_pages(tmp_path):
+    with Store(tmp_path / "t.db") as store:
+        few = article_pages()[:4]
+        assert learn(store, few)["template_blocks"] == 0  # 4 pages < 5 minimum
+        found = refresh_templates(store, "circuitledger.test", min_share=0.5, min_pages=2)
+        assert found["template_blocks"] >= 3 and found["pages_needed"] == 2
+        with pytest.raises(ValueError, match="min share"):
+            refresh_templates(store, "circuitledger.test", min_share=1.5)
+
+
+def test_a_changed_page_is_recounted(tmp_path):
+    with Store(tmp_path / "t.db") as store:
+        learn(store)
+        path, url, _ = article_pages()[0]
+        html = path.read_text().replace("Meet the writer", "About this reporter")
+        record_page_blocks(store, url, page_blocks(html, url), seen_at="2026-11-28T00:00:00+00:00")
+        refresh_templates(store, "circuitledger.test")
+        seen = store.conn.execute("SELECT pages_seen FROM site_templates"
+                                  " WHERE example_text = 'Meet the writer'").fetchone()[0]
+    assert seen == 11
+
+
+# --- raw pages -----------------------------------------------------------------------------
+
+def test_raw_page_round_trip_is_compressed(tmp_path):
+    path, url, _ = article_pages()[0]
+    body = path.read_bytes()
+    with Store(tmp_path / "t.db") as store:
+        save_raw_page(store, url, body, fetched_at="2026-11-27T00:00:00+00:00",
+                      headers={"Content-Type": "text/html; charset=utf-8", "ETag": '"x"'})
+        page = get_raw_page(store, url)
+        stored = store.conn.execute("SELECT length(body), size FROM raw_pages").fetchone()
+    assert page.body == body and page.content_type == "text/html; charset=utf-8"
+    assert page.headers["ETag"] == '"x"' and page.site == "circuitledger.test"
+    assert stored[1] == len(body) and stored[0] < stored[1] / 2
+
+
+# --- re-extraction in worker processes -------------------------------------------------------
+
+def stored_site(tmp_path):
+    """A database as a crawl without a template leaves it: records, raw pages, blocks."""
+    db = tmp_path / "t.db"
+    with Store(db) as store:
+        for path, url, _art in article_pages():
+            body = path.read_bytes()
+            fetched = "2026-11-27T00:00:00+00:00"
+            record = clean_article(extract_article(body, url, fetched_at=fetched))
+            store.upsert_article(record)
+            save_raw_page(store, url, body, fetched_at=fetched,
+                          headers={"Content-Type": "text/html; charset=utf-8"})
+    return db
+
+
+def test_reextract_with_two_processes_removes_template_and_revises_once(tmp_path):
+    db = stored_site(tmp_path)
+    steps = []
+    report = reextract(db, jobs=2, progress=steps.append, on_start=steps.append)
+    assert report.pages == 12 and report.updated == 12
+    assert steps[0] == 24 and sum(steps[1:]) == 24
+    con = sqlite3.connect(db)
+    bodies = [r[0] for r in con.execute("SELECT body_text FROM articles")]
+    assert bodies and not any(c in b for b in bodies for c in CHROME)
+    assert con.execute("SELECT count(*) FROM revisions").fetchone()[0] == 24
+    hits = con.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'cloudnest'"
+                       ).fetchone()[0]
+    assert hits == 0
+    again = reextract(db, jobs=1)
+    assert again.unchanged == 12 and again.updated == again.refreshed == 0
+    assert con.execute("SELECT count(*) FROM revisions").fetchone()[0] == 24
+    con.close()
+
+
+def test_reextract_refreshes_fields_in_place_without_a_revision(tmp_path):
+    db = stored_site(tmp_path)
+    reextract(db, jobs=1)
+    con = sqlite3.connect(db)
+    con.execute("UPDATE articles SET section = 'Wrong'")
+    con.execute("DELETE FROM sections")
+    con.commit()
+    report = reextract(db, jobs=1)
+    assert report.refreshed == 12 and report.updated == 0
+    assert con.execute("SELECT count(*) FROM articles WHERE section = 'Wrong'").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM sections").fetchone()[0] >= 36
+    assert con.execute("SELECT count(*) FROM revisions").fetchone()[0] == 24
+    con.close()
+
+
+def test_reextract_site_names_the_fix(tmp_path):
+    db = stored_site(tmp_path)
+    with pytest.raises(ValueError, match="circuitledger.test"):
+        reextract(db, site="nosuch.example")
+    profile = SiteProfile(name="ledger", start_urls=[BASE])
+    assert reextract(db, site="ledger", profiles={"ledger": profile}).pages == 12
+
+
+# --- duplicates ----------------------------------------------------------------------------
+
+def test_exact_and_near_copies_linked_to_the_original(tmp_path):
+    path, url, art = next(p for p in article_pages() if p[2][0] == BUILD.SYNDICATED)
+    partner = FIXTURES / "partner-site" / "stories" / "expired-certificate.html"
+    with Store(tmp_path / "t.db") as store:
+        learn(store)
+        template = load_template(store, "circuitledger.test")
+        copy = clean_article(extract_article(partner.read_bytes(),
+                                             "http://bytesdaily.test/stories/x.html"))
+        original = clean_article(extract_article(path.read_bytes(), url, template=template))
+        _, orig_id = store.upsert_article(original)
+        _, copy_id = store.upsert_article(copy)
+        same = clean_article(extract_article(path.read_bytes(), BASE + "amp/x.html",
+                                             template=template))
+        _, same_id = store.upsert_article(same)
+        for article_id in (copy_id, orig_id, same_id):
+            link_duplicates(store, article_id)
+        rows = {r[0]: r[1:] for r in store.conn.execute(
+            "SELECT id, duplicate_of, similarity FROM articles")}
+    assert copy.headline != original.headline
+    assert rows[orig_id] == (None, None)
+    assert rows[same_id] == (orig_id, 1.0)
+    assert rows[copy_id][0] == orig_id and 0.8 <= rows[copy_id][1] < 1.0
+
+
+def test_different_articles_are_not_linked(tmp_path):
+    with Store(tmp_path / "t.db") as store:
+        ids = []
+        for path, url, _art in article_pages():
+            _, article_id = store.upsert_article(clean_article(extract_article(
+                path.read_bytes(), url)))
+            ids.append(article_id)
+        for article_id in ids:
+            assert link_duplicates(store, article_id) is None
+        linked = store.conn.execute(
+            "SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL").fetchone()[0]
+    assert linked == 0
+
+
+def test_fixture_builder_matches_committed_pages(tmp_path, monkeypatch):
+    """The committed HTML is what the builder writes (edit the builder, then run it)."""
+    monkeypatch.setattr(BUILD, "SITE", tmp_path / "site")
+    monkeypatch.setattr(BUILD, "PARTNER", tmp_path / "partner")
+    BUILD.build()
+    for built in (tmp_path / "site").rglob("*"):
+        if built.is_file():
+            rel = built.relative_to(tmp_path / "site")
+            assert (SITE / rel).read_text() == built.read_text(), rel
+    assert Path(SITE / "index.html").exists()
+
+
+# --- within one page ---------------------------------------------------------------------
+
+def test_doubled_banner_outside_the_body_is_chrome():
+    para = "A sentence of the article that is long enough to be a real paragraph of text. "
+    html = ("<html><body><div class='a1'>Gadget Gazette daily</div><div class='a2'>"
+            "Gadget Gazette daily</div><article><h1>Head</h1>"
+            + "".join(f"<p>{i} {para}</p>" for i in range(4)) + "</article></body></html>")
+    body = extract_article(html, BASE).body_text
+    assert "Gadget Gazette" not in body and body.count(para.strip()) == 4
+
+
+def test_short_line_repeated_inside_the_body_is_kept():
+    """Issue #4 item 1: a repeat inside the main content is the article's own."""
+    para = "A sentence of the article that is long enough to be a real paragraph of text. "
+    line = "The council voted seven to two."
+    html = ("<html><body><article><h1>Head</h1><p>1 " + para + "</p><p>" + line + "</p><p>2 "
+            + para + "</p><p>3 " + para + "</p><p>" + line + "</p></article></body></html>")
+    assert line in extract_article(html, BASE).body_text
