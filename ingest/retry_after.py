@@ -4,7 +4,8 @@ Scrapy's RetryMiddleware retries these statuses at once, ignoring the header: ex
 hammering the server asked us to stop. This downloader middleware sits just before it on the
 response path (DOWNLOADER_MIDDLEWARES order 560 > 550). For a 429/503 with a Retry-After:
 
-- the site's download slot is slowed to at least that delay, so its other requests wait too;
+- the site's download slot is slowed to at least that delay while we wait, so its other
+  requests wait too (the previous delay is restored after);
 - the request is retried after the delay (up to RETRY_TIMES);
 - a delay above INGEST_RETRY_AFTER_MAX is not waited for in this run: the response goes on to
   the spider's errback (recorded in ``pages`` as an error) and is not retried now.
@@ -72,21 +73,27 @@ class RetryAfterMiddleware:
                            response.status, delay, self.max_delay, self.max_times)
             request.meta["dont_retry"] = True   # nor may RetryMiddleware hammer it
             return response
-        self._slow_down(request, delay)
+        restore = self._slow_down(request, delay)
         logger.info("%s answered %s: waiting %.1f s (Retry-After) before retrying",
                     request.url, response.status, delay)
         await asyncio.sleep(delay)
+        if restore is not None:
+            slot, previous, ours = restore
+            if slot.delay == ours:  # nobody (AutoThrottle, another 429) changed it meanwhile
+                slot.delay = previous
         retry = request.replace(dont_filter=True)
         retry.meta[META_KEY] = times + 1
         return retry
 
-    def _slow_down(self, request, delay: float) -> None:
-        """Make the whole site wait, not just this request (AutoThrottle eases it later)."""
+    def _slow_down(self, request, delay: float):
+        """Make the whole site wait while the server asked us to, not just this request.
+        Returns (slot, previous delay, our delay) to restore afterwards, or None."""
         engine = getattr(self.crawler, "engine", None)
         downloader = getattr(engine, "downloader", None)
         if downloader is None:
-            return
-        key = downloader.get_slot_key(request)
-        slot = downloader.slots.get(key)
-        if slot is not None:
-            slot.delay = max(slot.delay, delay)
+            return None
+        slot = downloader.slots.get(downloader.get_slot_key(request))
+        if slot is None or slot.delay >= delay:
+            return None
+        previous, slot.delay = slot.delay, delay
+        return slot, previous, delay

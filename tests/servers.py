@@ -54,6 +54,8 @@ class TestSite:
         self.hits: list[Hit] = []
         self.delays: dict[str, float] = {}   # path prefix -> seconds before answering
         self.faults: dict[str, object] = {}  # path -> callable(handler) answering itself
+        self.holds: dict[str, int] = {}      # path prefix -> answer this many, then hold
+        self.released = threading.Event()    # set: held requests are answered
         self.lock = threading.Lock()
         self.server: ThreadingHTTPServer | None = None
         self.base_url = ""
@@ -93,6 +95,16 @@ class TestSite:
     def requests_to(self, path: str) -> list[Hit]:
         with self.lock:
             return [h for h in self.hits if h.path == path]
+
+    def hold(self, prefix: str, after: int) -> None:
+        """Answer ``after`` requests under ``prefix``, then keep the next ones waiting until
+        ``release()``: a crawl stuck part-way, deterministically, to kill it there."""
+        self.released.clear()
+        self.holds[prefix] = after
+
+    def release(self) -> None:
+        self.holds.clear()
+        self.released.set()
 
     def reset_counts(self) -> None:
         with self.lock:
@@ -136,6 +148,12 @@ class TestSite:
         for prefix, seconds in self.delays.items():
             if path.startswith(prefix):
                 time.sleep(seconds)
+        for prefix, free in self.holds.items():
+            if path.startswith(prefix):
+                with self.lock:
+                    self.holds[prefix] = free - 1
+                if free <= 0:
+                    self.released.wait(60)
         fault = self.faults.get(path)
         if fault is not None:
             status = fault(handler)
