@@ -17,7 +17,7 @@ SELECTOR_FIELDS = ("headline", "byline", "published_at", "modified_at", "section
                    "tags", "body")
 KNOWN_KEYS = frozenset((
     "start_urls", "feeds", "sitemaps", "allow", "deny", "max_depth", "timezone",
-    "selectors", "chrome_selectors", "keep_blocks", "recheck_days", "enabled",
+    "selectors", "chrome_selectors", "keep_blocks", "recheck_days", "enabled", "article_urls",
 ))
 
 
@@ -39,6 +39,9 @@ class SiteProfile:
     chrome_selectors: list[str] = field(default_factory=list)
     keep_blocks: list[str] = field(default_factory=list)
     recheck_days: float = 2.0
+    # URL patterns of the site's article pages: such a page is an article whatever its
+    # metadata says (ingest.pagekind); other pages are judged by their metadata.
+    article_urls: list[str] = field(default_factory=list)
     enabled: bool = True
 
     @property
@@ -105,7 +108,8 @@ def parse_site(name: str, data: dict) -> SiteProfile:
         for u in urls:
             _check_url(u, f"{where}: {key}")
     allow, deny = _strings(name, data, "allow"), _strings(name, data, "deny")
-    for key, patterns in (("allow", allow), ("deny", deny)):
+    article_urls = _strings(name, data, "article_urls")
+    for key, patterns in (("allow", allow), ("deny", deny), ("article_urls", article_urls)):
         for p in patterns:
             try:
                 re.compile(p)
@@ -137,6 +141,7 @@ def parse_site(name: str, data: dict) -> SiteProfile:
         deny=deny, max_depth=max_depth, timezone=tz, selectors=dict(selectors),
         chrome_selectors=_strings(name, data, "chrome_selectors"),
         keep_blocks=_strings(name, data, "keep_blocks"), recheck_days=float(recheck),
+        article_urls=article_urls,
         enabled=bool(data.get("enabled", True)),
     )
 

@@ -237,7 +237,7 @@ class NewsSpider(scrapy.Spider):
         for feed in feed_links(response.selector, response.url):
             if self._on_host(site, feed):
                 yield self.discovery_request(feed, site)
-        kind = classify(response.selector.root, response.url)
+        kind = classify(response.selector.root, response.url, tuple(profile.article_urls))
         if kind.kind == LISTING:
             self.crawler.stats.inc_value("ingest/pages/listing")
             self._outcome(response.url, "skipped",

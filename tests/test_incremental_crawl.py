@@ -34,7 +34,8 @@ def build(site: TestSite, *, changed: bool = False, young_at: str) -> None:
     u = site.url
     site.set("/robots.txt", "User-agent: *\nDisallow: /private/\n"
              f"Sitemap: {u('/sitemap_index.xml')}\n", "text/plain")
-    site.set("/", listing_html("Test Tech", ("/news/", "/tag/chips/", "/private/secret.html"),
+    site.set("/", listing_html("Test Tech", ("/news/", "/tag/chips/", "/private/secret.html",
+                                             "/about.html"),
                                feeds=(("application/rss+xml", "/feeds/rss.xml"),)))
     site.set("/news/", listing_html("News", ("/articles/link-only.html",
                                              "/private/secret.html")))
@@ -42,6 +43,8 @@ def build(site: TestSite, *, changed: bool = False, young_at: str) -> None:
     for path, title in ROUTES.items():
         site.set(path, article_html(title, published=OLD, body=title))
     site.set("/private/secret.html", article_html("Secret", published=OLD))
+    site.set("/about.html", "<html><head><title>About</title></head><body><h1>About us</h1>"
+             "<p>We write about technology.</p></body></html>")
     site.set("/articles/unchanged.html", article_html("Never changes", published=OLD))
     changing_body = "Corrected: the launch slipped to May." if changed else "Launch in April."
     site.set("/articles/changing.html",
@@ -208,3 +211,4 @@ def test_ingest_runs_shows_both_runs(two_crawls):
     assert "articles new 0, updated 1" in out
     assert "304 not modified 1" in out
     assert "200:" in out
+    assert "drop     1  not an article: body has N words, fewer than N" in out

@@ -93,6 +93,16 @@ def test_site_article_patterns_win():
     assert classify(page(), "https://x.test/news/", (r"/news/$",)).kind == ARTICLE
 
 
+def test_article_urls_in_sites_toml_are_checked():
+    from ingest.sites import SitesError, parse_site
+
+    profile = parse_site("x", {"start_urls": ["https://x.test/"],
+                               "article_urls": [r"/\d{4}/\d{2}/"]})
+    assert profile.article_urls == [r"/\d{4}/\d{2}/"]
+    with pytest.raises(SitesError, match="article_urls pattern .* is not a valid regular"):
+        parse_site("x", {"start_urls": ["https://x.test/"], "article_urls": ["(unclosed"]})
+
+
 def test_lock_excludes_a_second_holder_and_names_it(tmp_path):
     db = tmp_path / "news.db"
     with SiteLocks(db, ["a", "b"]) as first:
