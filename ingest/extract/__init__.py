@@ -18,7 +18,7 @@ from w3lib.encoding import html_to_unicode
 from ..items import Article, Section
 from . import chrome, content, fields
 from .metadata import jsonld_text, read_metadata
-from .text import fold, normalise
+from .text import fold, normalise, plain_text
 
 __all__ = ["extract_article", "content_hash", "decode_html"]
 
@@ -132,7 +132,7 @@ def extract_article(html: bytes | str, url: str, profile=None, *,
 
     sections, provenance["sections"] = _body(
         sel, root, md, profile, head=head, skip={byline, sect} - {None}, template=template,
-        head_el=head_el)
+        head_el=head_el, byline=byline)
     body_text = content.sections_text(sections)
 
     return Article(
@@ -187,7 +187,7 @@ def _find_heading(root, head):
     return None
 
 
-def _body(sel, root, md, profile, *, head, skip, template, head_el=None):
+def _body(sel, root, md, profile, *, head, skip, template, head_el=None, byline=None):
     """-> (sections, source)."""
     extra = [s.root for q in (_profile_get(profile, "chrome_selectors", ()) or ())
              for s in _select_elements(sel, q)]
@@ -210,11 +210,13 @@ def _body(sel, root, md, profile, *, head, skip, template, head_el=None):
         kept = content.body_blocks(blocks, container, headline=fold(head) if head else None,
                                    skip_texts=frozenset(skip), evidence=evidence,
                                    headline_style=None if head_el is None else
-                                   (head_el.tag, head_el.get("class")))
+                                   (head_el.tag, head_el.get("class")), byline=byline)
     if evidence and _words(evidence) > EVIDENCE_FALLBACK_RATIO * sum(_words(b.text) for b in kept):
         # The page's markup does not hold the text (rendered by script): the publisher's own
         # articleBody is the best record of it.
-        paras = [fold(p) for p in evidence.splitlines() if fold(p)]
+        raw = md.jsonld("articleBody")
+        raw = raw if isinstance(raw, str) else evidence
+        paras = [t for t in (plain_text(p) for p in raw.splitlines()) if t]
         return [Section(heading=None, paragraphs=paras)], "json-ld"
     return content.to_sections(kept), source
 

@@ -43,9 +43,12 @@ CHROME_TOKENS = frozenset(
     skip-link skiplink print rss follow jump hidden sr-only visually-hidden screen-reader-text
     caption credit copyright disclaimer date timestamp published posted-on meta entry-meta
     post-meta article-meta article-tags post-tags entry-tags entry-footer article-footer
-    post-footer kommentare kommentar teilen verwandte empfehlungen werbung anzeige
+    post-footer pullquote pull-quote dek standfirst subtitle sub-title subheadline strapline kommentare kommentar teilen verwandte empfehlungen werbung anzeige
     commentaires partage publicite comentarios compartir publicidad""".split()
 )
+# ARIA landmark roles of the site's frame, not of the article.
+CHROME_ROLES = frozenset(("navigation", "banner", "contentinfo", "complementary", "search",
+                          "dialog", "alertdialog", "menu", "menubar"))
 # Parts of a dashed token that mark chrome wherever they stand ("article-share",
 # "post-comments", "top-ads"); fewer than the whole tokens, as parts match far more.
 CHROME_PARTS = frozenset(
@@ -71,9 +74,17 @@ _PART_SPLIT = re.compile(r"[-_]+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
+# Attributes that name what an element is, besides class and id: component frameworks put
+# the block's name in data attributes when classes are hashed ("sc-1x9f2k").
+NAMING_ATTRIBUTES = ("class", "id", "data-component", "data-testid", "data-module")
+
+
+def _naming_text(el) -> str:
+    return " ".join(el.get(a) or "" for a in NAMING_ATTRIBUTES).lower()
+
+
 def raw_tokens(el) -> list[str]:
-    raw = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
-    return [t for t in _TOKEN_SPLIT.split(raw) if t]
+    return [t for t in _TOKEN_SPLIT.split(_naming_text(el)) if t]
 
 
 def attribute_tokens(el) -> set[str]:
@@ -113,7 +124,9 @@ def is_chrome(el, extra_tokens: frozenset = frozenset()) -> bool:
         # Captions describe pictures; they are not the article's text (a figure that wraps
         # a quote or a table is kept).
         return True
-    attrs = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+    if (el.get("role") or "").lower() in CHROME_ROLES:
+        return True
+    attrs = _naming_text(el)
     if not extra_tokens and not _CHROME_HINT.search(attrs):
         return False  # one regex search instead of tokenising every element's classes
     raw = raw_tokens(el)

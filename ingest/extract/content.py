@@ -74,6 +74,9 @@ BOILERPLATE = re.compile(
     | your\s+browser\s+does\s+not\s+support.{0,120}
     | (listen\s+to\s+this\s+(story|article)).{0,160}
     | (trending|recommended)\s+videos?
+    | like\s+loading\.*
+    | \(?\s*(additional\s+)?(reporting|writing|editing|compiled|research)\s+by\b.{0,300}
+    | .{0,80}\b(may|might|could|will)\s+(earn|receive|get|collect)\s+(a\s+)?(small\s+)?(commission|compensation|share\s+of\s+(sales|revenue)).{0,200}
     | (teilen|drucken|versenden|merken|artikel\s+teilen|jetzt\s+teilen)(\s+(auf|per)\s+\w+)?
     | (abonnieren\s+sie|jetzt\s+abonnieren|newsletter\s+abonnieren).{0,120}
     | (partager|imprimer|s'abonner)(\s+sur\s+\w+)?
@@ -111,6 +114,7 @@ END_MARKERS = re.compile(
     | (sign\s+up|subscribe)\s+(for|to)\b.{0,80}
     | (follow|like)\s+us\s+on\b.{0,60}
     | about\s+the\s+author
+    | (like|share)\s+this:?
     # German, French, Spanish, Italian, Dutch, Polish: the same families of lines.
     | mehr\s+(zum\s+thema|zu\s+diesem\s+thema|aus\s+dem\s+ressort|artikel|nachrichten)\b.{0,40}
     | (das\s+k(ö|oe)nnte\s+sie\s+auch\s+interessieren|auch\s+interessant|lesen\s+sie\s+(auch|mehr))
@@ -321,7 +325,8 @@ def is_timestamp_line(text: str) -> bool:
 
 def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
                 skip_texts: frozenset = frozenset(), evidence: str | None = None,
-                headline_style: tuple | None = None, why: dict | None = None) -> list[Block]:
+                headline_style: tuple | None = None, why: dict | None = None,
+                byline: str | None = None) -> list[Block]:
     """The container's blocks that are article text, in order. ``why``, when given, gets the
     reason each dropped block of the container was dropped (for diagnostics)."""
     def drop(b, reason):
@@ -329,9 +334,15 @@ def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
             why[id(b)] = reason
     in_container = [b for b in blocks if container in b.path]
     inside = [b for b in in_container if not b.chrome]
-    outside_texts = {b.text for b in blocks if len(b.text) <= REPEATED_CHROME_MAX_CHARS} - \
-        {b.text for b in inside}
-    outside_texts |= _repeated_short(blocks)
+    # Short texts that also stand outside the body container: a banner, a label.
+    # Repeats inside the body (a pull quote of a paragraph) keep their first copy instead.
+    in_ids = {id(b) for b in in_container}
+    outside_texts = {b.text for b in blocks
+                     if len(b.text) <= REPEATED_CHROME_MAX_CHARS and id(b) not in in_ids}
+    # A quote that repeats one of the article's paragraphs word for word is a pull quote.
+    quoted = {id(b) for b in inside if any(a.tag == "blockquote" for a in b.path[:4])}
+    para_texts = {b.text for b in inside if id(b) not in quoted}
+    pull_quotes = {id(b) for b in inside if id(b) in quoted and b.text in para_texts}
     # Everything up to and including the headline is the title block (section label,
     # kicker, the headline itself), not body text.
     start = 0
@@ -340,6 +351,7 @@ def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
             if b.kind == "heading" and fold(b.text) == headline:
                 start = i + 1
                 break
+        start = _after_title_block(in_container, start, byline)
         for b in in_container[:start]:
             drop(b, "before headline")
     kept: list[Block] = []
@@ -363,7 +375,10 @@ def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
                 drop(b, "after end marker")
                 continue
             resume_on = None
-        if t in seen or t in skip_texts:
+        if id(b) in pull_quotes:
+            drop(b, "pull quote")
+            continue
+        if t in seen or t in skip_texts or _is_byline_row(t, byline):
             drop(b, "repeat or byline")
             continue
         if words >= END_MARKER_MIN_WORDS and is_end_marker(t):
@@ -410,6 +425,33 @@ def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
                 continue
         result.append(b)
     return result
+
+
+# The title block (headline, standfirst, byline, date) holds only short lines; the body
+# starts after the byline when it follows the headline within this many blocks.
+TITLE_BLOCK_MAX_BLOCKS = 5
+TITLE_LINE_MAX_CHARS = 250
+
+
+def _after_title_block(in_container: list[Block], start: int, byline: str | None) -> int:
+    if not byline:
+        return start
+    for offset, b in enumerate(in_container[start:start + TITLE_BLOCK_MAX_BLOCKS]):
+        if len(b.text) > TITLE_LINE_MAX_CHARS:
+            break
+        if _is_byline_row(b.text, byline):
+            return start + offset + 1
+    return start
+
+
+# A line that starts with the byline and is not much longer is the byline row (byline,
+# date, reading time), not prose.
+BYLINE_ROW_EXTRA_CHARS = 80
+
+
+def _is_byline_row(text: str, byline: str | None) -> bool:
+    return bool(byline) and text.startswith(byline) and \
+        len(text) <= len(byline) + BYLINE_ROW_EXTRA_CHARS
 
 
 def _signature(el) -> tuple:
@@ -462,12 +504,6 @@ def _insert_box(marker: Block, kept: list[Block], container):
     return box
 
 
-def _repeated_short(blocks):
-    counts: dict[str, int] = {}
-    for b in blocks:
-        if len(b.text) <= REPEATED_CHROME_MAX_CHARS:
-            counts[b.text] = counts.get(b.text, 0) + 1
-    return {t for t, n in counts.items() if n > 1}
 
 
 _NON_ALNUM = re.compile(r"[\W_]+")

@@ -70,12 +70,17 @@ def strip_site_name(title: str, site_names: tuple[str, ...]) -> str:
     return fold(max(parts, key=len))
 
 
+TITLE_CONTAINMENT_SHARE = 0.5
+
+
 def _similar(a: str, b: str) -> bool:
     ka, kb = _title_key(a), _title_key(b)
     if not ka or not kb:
         return False
     if ka in kb or kb in ka:
-        return True
+        # Containment counts when the shorter is most of the longer: a site name alone
+        # ("Quiet Bytes") is contained in "Quiet Bytes: Why I still use RSS" but is no headline.
+        return min(len(ka), len(kb)) >= TITLE_CONTAINMENT_SHARE * max(len(ka), len(kb))
     ta, tb = set(ka.split()), set(kb.split())
     return len(ta & tb) >= 0.6 * min(len(ta), len(tb))
 
@@ -99,6 +104,11 @@ def headline(root, md: PageMetadata, site_names: tuple[str, ...]) -> tuple[str |
     for h in h1s:
         if any(_similar(h, m) for m, _ in meta_titles):
             return h, "heuristic:h1"
+    # No h1 agrees: a blog theme may print the site name in h1 and the post title in h2.
+    for tag in ("h2", "h3"):
+        for h in (element_text(e) for e in root.iter(tag)):
+            if 3 <= len(h) <= 400 and any(_similar(h, m) for m, _ in meta_titles):
+                return h, f"heuristic:{tag}"
     for value, source in meta_titles:
         if source != "title":
             return value, source
@@ -114,12 +124,16 @@ def headline(root, md: PageMetadata, site_names: tuple[str, ...]) -> tuple[str |
 # class/id/itemprop/rel tokens that mark a visible byline.
 BYLINE_TOKENS = frozenset(("byline", "author", "authors", "by-line", "writer", "contributor",
                            "article-author", "post-author", "author-name", "byline-name",
-                           "creator", "reporter"))
+                           "creator", "reporter",
+                           # German, French, Italian, Spanish, Dutch
+                           "autor", "autoren", "auteur", "autore", "autores", "firma",
+                           "verfasser", "redakteur"))
 # Substrings without which an element's attributes cannot name a byline (a prefilter).
-BYLINE_HINT = re.compile("author|byline|by-line|writer|contributor|creator|reporter")
+BYLINE_HINT = re.compile("author|byline|by-line|writer|contributor|creator|reporter|autor|"
+                         "auteur|firma|verfasser|redakteur")
 # Tokens that start so are bylines too ("AuthorLink-sc-1x", "authorName", "byline__name");
 # "authority" and "authorization" are not.
-BYLINE_PREFIXES = ("author", "byline")
+BYLINE_PREFIXES = ("author", "byline", "autor", "auteur")
 NOT_BYLINE_PREFIXES = ("authority", "authoriz", "authoris")
 # A visible byline is short; longer blocks with these tokens are author bios.
 BYLINE_MAX_CHARS = 200
@@ -184,6 +198,7 @@ def visible_byline(root, head_el) -> tuple[str | None, object | None]:
     'By ...' line after it."""
     candidates = []
     for el in byline_elements(root):
+        el = _byline_line(el)
         text = spaced_text(el)
         if 2 < len(text) <= BYLINE_MAX_CHARS and not _elsewhere(el):
             candidates.append((text, el))
@@ -196,14 +211,16 @@ def visible_byline(root, head_el) -> tuple[str | None, object | None]:
                 return after[0]
         return candidates[0]
     if head_el is not None:
-        for el in head_el.itersiblings():
-            for node in el.iter():
-                if not isinstance(node.tag, str):
-                    continue
-                text = spaced_text(node)
-                if len(text) <= BYLINE_MAX_CHARS and BYLINE_PREFIX.match(text):
-                    return text, node
+        # No marked byline: the smallest "By ..." line among the headline's next siblings
+        # (a row "By A · Updated 3 hours ago" holds a smaller "By A" element).
+        for i, el in enumerate(head_el.itersiblings()):
+            if i >= BYLINE_SEARCH_SIBLINGS:
                 break
+            lines = [n for n in el.iter() if isinstance(n.tag, str)
+                     and BYLINE_PREFIX.match(t := spaced_text(n)) and len(t) <= BYLINE_MAX_CHARS]
+            if lines:
+                node = min(lines, key=lambda n: len(spaced_text(n)))
+                return spaced_text(node), node
     # No marked byline: a link to an author's page, outside other articles' teasers; its
     # parent is the byline ("By <a href=/author/x>Jane Doe</a>").
     for a in root.iter("a"):
@@ -218,6 +235,28 @@ def visible_byline(root, head_el) -> tuple[str | None, object | None]:
             if len(text) <= len(name) + LINKED_BYLINE_SLACK:
                 return text, parent
     return None, None
+
+
+# How many of the headline's next siblings may hold an unmarked "By ..." line.
+BYLINE_SEARCH_SIBLINGS = 6
+# Separators after which a byline line goes on with other things ("| 3 comments").
+_BYLINE_TAIL = re.compile(r"\s+[|·•]\s+.*$")
+
+
+def _byline_line(el):
+    """The element that prints the byline line: a byline-marked block may hold the line in
+    a child ("By A and B" beside "Updated 3 hours ago"), and a marked name may sit in a line
+    ("Posted by <span class=author>A</span> on March 3")."""
+    for node in el.iterdescendants():
+        if isinstance(node.tag, str) and BYLINE_PREFIX.match(spaced_text(node)) and \
+                spaced_text(node) != spaced_text(el):
+            return node
+    if not BYLINE_PREFIX.match(spaced_text(el)):
+        parent = el.getparent()
+        if parent is not None and BYLINE_PREFIX.match(spaced_text(parent)) and \
+                len(spaced_text(parent)) <= BYLINE_MAX_CHARS:
+            return parent
+    return el
 
 
 def _follows(anchor, el) -> bool:
@@ -335,6 +374,8 @@ def authors(root, md: PageMetadata, url: str, site_names, head_el):
     has no structured authors.
     """
     byline_text, byline_el = visible_byline(root, head_el)
+    if byline_text:
+        byline_text = _BYLINE_TAIL.sub("", byline_text) or byline_text
     visible = visible_people(byline_text, byline_el, url, site_names)
     structured = _jsonld_people(md, url, site_names)
     linked = byline_el is not None and _linked_names(byline_el, url, site_names)
