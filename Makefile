@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-test
 BENCH_STAMP := $(VENV)/.installed-bench
 DATA ?= ../shared/data
 
-.PHONY: test crawl demo bench bench-quality bench-export clean
+.PHONY: test crawl demo bench bench-quality bench-export bench-speed bench-store bench-crawl clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,7 +32,19 @@ bench-quality: $(BENCH_STAMP)
 	$(PY) bench/quality.py $(DATA)/naeb-dev
 	$(PY) bench/quality.py $(DATA)/trafilatura-eval
 
-bench: bench-quality
+# Performance (bench/README.md): extraction vs trafilatura and an lxml parse, the store
+# pipeline and full-text queries at 100,000 articles, crawls of generated sites of 2,000 and
+# 20,000 articles. Several minutes each; not part of make test.
+bench-speed: $(BENCH_STAMP)
+	$(PY) bench/extract_speed.py $(DATA)/naeb-dev
+
+bench-store: $(STAMP)
+	$(PY) bench/store.py --articles 100000
+
+bench-crawl: $(STAMP)
+	$(PY) bench/crawl.py --pages 2000 --pages 20000
+
+bench: bench-quality bench-speed bench-store bench-crawl
 
 # Peak memory of exports at 100,000 articles (a few minutes; not part of make test).
 bench-export: $(STAMP)
