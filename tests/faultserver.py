@@ -45,7 +45,7 @@ class FaultServer(ThreadingHTTPServer):
     request_queue_size = 128
 
     def __init__(self, address, *, trap_url: str | None = None, articles: int = 0,
-                 fault_every: int = 0, timeout_s: float = 3.0):
+                 fault_every: int = 0, timeout_s: float = 3.0, fault_pages: bool = True):
         super().__init__(address, Handler)
         self.hits: Counter[str] = Counter()
         self.hits_lock = threading.Lock()
@@ -54,6 +54,7 @@ class FaultServer(ThreadingHTTPServer):
         self.articles = articles
         self.fault_every = fault_every
         self.timeout_s = timeout_s
+        self.fault_pages = fault_pages
         self.bad = {}
 
     def handle_error(self, request, client_address):
@@ -135,7 +136,7 @@ def robots(h: Handler, path, count):
 def index(h: Handler, path, count):
     links = [f"/article/{i}.html" for i in range(h.server.articles)]
     links += [f"/bad/{name}" for name in sorted(h.server.bad)]
-    links += FAULT_PATHS
+    links += FAULT_PATHS if h.server.fault_pages else []
     body = "".join(f"<a href='{u}'>{u}</a>\n" for u in links)
     h.send_body(200, f"<html><body><h1>Index</h1>{body}</body></html>".encode())
 
@@ -300,12 +301,15 @@ FAULT_CYCLE = [error_500, unavailable_503, reset, gzip_bomb, truncated_body]
 
 @contextlib.contextmanager
 def serve(*, articles: int = 0, fault_every: int = 0, timeout_s: float = 3.0,
-          with_bad_corpus: bool = False):
+          with_bad_corpus: bool = False, fault_pages: bool = True):
     """Yield (server, trap): the fault server on 127.0.0.1 and a trap server on 127.0.0.2
-    that answers every request and counts it (``trap.hits``: what must stay empty)."""
+    that answers every request and counts it (``trap.hits``: what must stay empty).
+    ``articles``: how many good articles the index links to; ``fault_pages``: whether it
+    also links to every fault of FAULT_PATHS; ``fault_every``: make every n-th article a
+    fault of FAULT_CYCLE instead (the soak)."""
     trap = FaultServer(("127.0.0.2", 0))
     server = FaultServer(("127.0.0.1", 0), trap_url=trap.base_url, articles=articles,
-                         fault_every=fault_every, timeout_s=timeout_s)
+                         fault_every=fault_every, timeout_s=timeout_s, fault_pages=fault_pages)
     if with_bad_corpus:
         server.bad = bad_pages()
     threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in (server, trap)]

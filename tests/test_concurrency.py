@@ -1,0 +1,57 @@
+"""Readers and writers at once: an analyst process querying in a loop and a second writer
+process (read-modify-write, as `ingest reextract` does) while a real crawl writes the same
+database. Nobody gets "database is locked" (WAL, busy timeout, BEGIN IMMEDIATE), and nothing
+the crawl served is lost."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+
+from ingest.demo import PROJECT_ROOT
+
+from .faultserver import crawl_command, crawl_env, serve, write_sites
+
+ARTICLES = 300
+
+
+def start_client(role, db, stop):
+    return subprocess.Popen([sys.executable, "-m", "tests.dbclients", role, str(db), str(stop)],
+                            cwd=PROJECT_ROOT, env=crawl_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def finish_client(proc):
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err[-3000:]
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_analyst_and_second_writer_during_a_crawl(tmp_path):
+    db, stop = tmp_path / "news.db", tmp_path / "stop"
+    with serve(articles=ARTICLES, fault_pages=False) as (server, _trap):
+        sites = write_sites(tmp_path / "sites.toml", [server.base_url], max_depth=1)
+        # The database exists (schema migrated) before the clients start.
+        from ingest.store import Store
+        Store(db).close()
+        clients = [start_client("analyst", db, stop), start_client("writer", db, stop)]
+        try:
+            crawl = subprocess.run(crawl_command(sites, db, {"LOG_LEVEL": "INFO"}),
+                                   cwd=PROJECT_ROOT, env=crawl_env(), capture_output=True,
+                                   text=True, timeout=600)
+        finally:
+            stop.touch()
+        analyst, writer = (finish_client(c) for c in clients)
+    assert crawl.returncode == 0, crawl.stderr[-3000:]
+    assert "database is locked" not in crawl.stderr
+    assert analyst["errors"] == [] and analyst["queries"] > 50, analyst
+    assert writer["errors"] == [] and writer["writes"] > 10, writer
+    con = sqlite3.connect(db)
+    try:
+        stored = {u for (u,) in con.execute("select url from articles")}
+        assert stored >= {f"{server.base_url}article/{i}.html" for i in range(ARTICLES)}
+        assert con.execute("pragma integrity_check").fetchone()[0] == "ok"
+    finally:
+        con.close()
