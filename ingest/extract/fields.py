@@ -3,6 +3,7 @@ the value came from for ``provenance`` ("json-ld", "meta:og:title", "heuristic:h
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import datetime, tzinfo
 from urllib.parse import urljoin, urlsplit
@@ -71,6 +72,13 @@ def strip_site_name(title: str, site_names: tuple[str, ...]) -> str:
 
 
 TITLE_CONTAINMENT_SHARE = 0.5
+_ENTITY = re.compile(r"&(#\d+|#x[0-9a-f]+|[a-z]+);", re.I)
+
+
+def _unescape(text: str | None) -> str | None:
+    """Metadata escaped twice ("D&amp;amp;D" in the source) still holds an entity."""
+    return html.unescape(text) if text and _ENTITY.search(text) else text
+
 
 
 def _similar(a: str, b: str) -> bool:
@@ -87,13 +95,13 @@ def _similar(a: str, b: str) -> bool:
 
 def headline(root, md: PageMetadata, site_names: tuple[str, ...]) -> tuple[str | None, str]:
     meta_titles = []
-    jl = jsonld_text(md.jsonld("headline")) or jsonld_text(md.jsonld_article.get("name"))
+    jl = _unescape(jsonld_text(md.jsonld("headline")) or jsonld_text(md.jsonld_article.get("name")))
     if jl:
         meta_titles.append((jl, "json-ld"))
     for name in ("og:title", "twitter:title"):
         found = md.meta_first(name)
         if found:
-            meta_titles.append((strip_site_name(found[0], site_names), found[1]))
+            meta_titles.append((strip_site_name(_unescape(found[0]), site_names), found[1]))
     page_title = md.title or ""
     if page_title:
         meta_titles.append((strip_site_name(page_title, site_names), "title"))
