@@ -75,6 +75,10 @@ BOILERPLATE = re.compile(
     | (listen\s+to\s+this\s+(story|article)).{0,160}
     | (trending|recommended)\s+videos?
     | like\s+loading\.*
+    | .{0,40}\b(accept|allow|manage|reject)\s+(all\s+)?cookies\b.{0,600}
+    | cookie\s+(preferences|settings|policy|list|notice)\b.{0,600}
+    | click\s+to\s+save\s+this\s+(article|story).{0,200}
+    | enjoy\s+more\s+audio\b.{0,120}
     | \(?\s*(additional\s+)?(reporting|writing|editing|compiled|research)\s+by\b.{0,300}
     | .{0,80}\b(may|might|could|will)\s+(earn|receive|get|collect)\s+(a\s+)?(small\s+)?(commission|compensation|share\s+of\s+(sales|revenue)).{0,200}
     | (teilen|drucken|versenden|merken|artikel\s+teilen|jetzt\s+teilen)(\s+(auf|per)\s+\w+)?
@@ -115,6 +119,9 @@ END_MARKERS = re.compile(
     | (follow|like)\s+us\s+on\b.{0,60}
     | about\s+the\s+author
     | (like|share)\s+this:?
+    | (follow|find|connect\s+with)\s+us(\s+(today|here|online))?
+    | (people|readers)\s+(who\s+read\s+this\s+)?(are\s+)?also\s+read(ing)?\b.{0,20}
+    | related\s+to\s+this\s+(story|article)
     # German, French, Spanish, Italian, Dutch, Polish: the same families of lines.
     | mehr\s+(zum\s+thema|zu\s+diesem\s+thema|aus\s+dem\s+ressort|artikel|nachrichten)\b.{0,40}
     | (das\s+k(ö|oe)nnte\s+sie\s+auch\s+interessieren|auch\s+interessant|lesen\s+sie\s+(auch|mehr))
