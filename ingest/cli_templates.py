@@ -45,7 +45,14 @@ def _profiles(sites_file: Path):
 @click.option("--sites-file", type=click.Path(path_type=Path),
               default=lambda: os.environ.get("INGEST_SITES", "sites.toml"),
               show_default="sites.toml or $INGEST_SITES", help="Site profiles to extract with.")
-def reextract(db: Path, site_name: str | None, jobs: int, sites_file: Path):
+@click.option("--min-share", type=click.FloatRange(0, 1, min_open=True),
+              default=settings.INGEST_TEMPLATE_MIN_SHARE, show_default=True,
+              help="Template: a block on at least this share of a site's articles "
+                   "(INGEST_TEMPLATE_MIN_SHARE).")
+@click.option("--min-pages", type=click.IntRange(2), default=settings.INGEST_TEMPLATE_MIN_PAGES,
+              show_default=True, help="... and on at least this many (INGEST_TEMPLATE_MIN_PAGES).")
+def reextract(db: Path, site_name: str | None, jobs: int, sites_file: Path, min_share: float,
+              min_pages: int):
     """Re-run extraction over the stored raw pages: relearn each site's template, update
     articles, authors, sections and full-text, write a revision only where the content
     changed, and link duplicates again."""
@@ -66,8 +73,7 @@ def reextract(db: Path, site_name: str | None, jobs: int, sites_file: Path):
 
     try:
         report = run(db, site=site_name, jobs=jobs, profiles=_profiles(sites_file),
-                     min_share=settings.INGEST_TEMPLATE_MIN_SHARE,
-                     min_pages=settings.INGEST_TEMPLATE_MIN_PAGES,
+                     min_share=min_share, min_pages=min_pages,
                      min_words=settings.INGEST_MIN_WORDS,
                      duplicate_threshold=settings.INGEST_DUPLICATE_SIMILARITY,
                      progress=progress, on_start=on_start)

@@ -239,7 +239,9 @@ def write_record(store: Store, record: dict, fetched_at: str) -> tuple[str, int 
         (a["canonical_url"],)).fetchone()
     if row is not None:
         article_id, url, row_fetched, row_hash = row
-        if url != a["url"] and (row_fetched or "") > fetched_at:
+        # Several stored pages for one canonical URL: the latest fetch holds the row (for
+        # equal times the lexically first URL), whatever order they are processed in.
+        if url != a["url"] and ((row_fetched or ""), _neg(url)) > (fetched_at, _neg(a["url"])):
             return "superseded", None
     if row is None or row_hash != a["content_hash"]:
         result, article_id = store.upsert_article(record)
@@ -248,6 +250,11 @@ def write_record(store: Store, record: dict, fetched_at: str) -> tuple[str, int 
         return "unchanged", article_id
     _refresh(store, article_id, a)
     return "refreshed", article_id
+
+
+def _neg(text: str) -> tuple:
+    """A key that sorts strings in reverse (the lexically first URL wins ties)."""
+    return tuple(-ord(c) for c in text) + (1,)
 
 
 def _same(store: Store, article_id: int, a: dict) -> bool:

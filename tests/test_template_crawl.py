@@ -11,7 +11,7 @@ import pytest
 
 from ingest.demo import PROJECT_ROOT, run_crawl, serve_directory
 
-from .conftest import DEMO_SITE, FIXTURES
+from .conftest import DEMO_SITE, FIXTURES, GOLDEN_BASE, golden_cases
 from .test_templates import BUILD, CHROME, own_paragraphs
 
 SITE = FIXTURES / "template-site"
@@ -222,9 +222,18 @@ def test_seed_template_pages_never_have_banner_label_or_popular_posts(tmp_path):
     with serve_directory(DEMO_SITE) as base_url:
         crawl(base_url, db, settings={"INGEST_TEMPLATE_MIN_PAGES": "3"})
         before = bodies(db)
-        reextract(db, "--jobs", "2")
+        reextract(db, "--jobs", "2", "--min-pages", "3")
         crawl(base_url, db, settings={"INGEST_TEMPLATE_MIN_PAGES": "3"})
     after = bodies(db)
+    # Learning a template took none of the demo articles' own text: sections as expected.
+    for _page, url, expected in golden_cases():
+        if url.startswith(GOLDEN_BASE):
+            art = rows(db, "select id from articles where url = ?",
+                       base_url + url[len(GOLDEN_BASE):])
+            got = [(s["heading"], json.loads(s["paragraphs"])) for s in rows(
+                db, "select heading, paragraphs from sections where article_id = ? "
+                    "order by position", art[0]["id"])]
+            assert got == [(s["heading"], s["paragraphs"]) for s in expected["sections"]], url
     seed_pages = [p for p in before if p.startswith(("news/", "business/", "ai/"))]
     assert len(seed_pages) >= 6
     for stage in (before, after):

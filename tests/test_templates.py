@@ -327,3 +327,23 @@ def test_short_line_repeated_inside_the_body_is_kept():
     html = ("<html><body><article><h1>Head</h1><p>1 " + para + "</p><p>" + line + "</p><p>2 "
             + para + "</p><p>3 " + para + "</p><p>" + line + "</p></article></body></html>")
     assert line in extract_article(html, BASE).body_text
+
+
+def test_two_stored_pages_of_one_canonical_url_settle_on_one(tmp_path):
+    """The page under two URLs that both name one canonical URL: the row takes the latest
+    fetch (for equal times the lexically first URL), and stays put on the next run."""
+    path, url, _ = article_pages()[0]
+    html = path.read_text().replace("<head>", f'<head><link rel="canonical" href="{url}">')
+    db = tmp_path / "t.db"
+    with Store(db) as store:
+        for u in (BASE + "z/copy.html", BASE + "a/copy.html"):
+            fetched = "2026-11-27T00:00:00+00:00"
+            store.upsert_article(clean_article(extract_article(html, u, fetched_at=fetched)))
+            save_raw_page(store, u, html.encode(), fetched_at=fetched)
+    first = reextract(db, jobs=1)
+    assert first.superseded == 1
+    again = reextract(db, jobs=1)
+    assert again.superseded == 1 and again.unchanged == 1 and again.refreshed == 0
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT url FROM articles").fetchall() == [(BASE + "a/copy.html",)]
+    con.close()
