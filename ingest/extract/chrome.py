@@ -39,7 +39,7 @@ CHROME_TOKENS = frozenset(
     popup overlay menu navbar nav navigation site-nav site-header site-footer footer masthead
     toolbar pagination pager recommended recommendations recirc outbrain taboola mostread
     most-read most-popular more-stories read-more readmore byline author-bio author-box
-    about-author bio tags tag-list tagcloud taglist tag-links widget paywall login signin
+    about-author bio tags tag-list tagcloud taglist tag-links widget login signin
     skip-link skiplink print rss follow jump hidden sr-only visually-hidden screen-reader-text
     caption credit copyright disclaimer date timestamp published posted-on meta entry-meta
     post-meta article-meta article-tags post-tags entry-tags entry-footer article-footer
