@@ -346,9 +346,14 @@ def crawl_command(sites_file, db, settings: dict | None = None, site: str = "fau
     return cmd
 
 
-def write_sites(path, start_urls: list[str], *, site: str = "faulty", max_depth: int = 2):
-    urls = ", ".join(f'"{u}"' for u in start_urls)
-    path.write_text(f"[sites.{site}]\nstart_urls = [{urls}]\nmax_depth = {max_depth}\n")
+def write_sites(path, start_urls: list[str], *, site: str = "faulty", max_depth: int = 2,
+                feeds: list[str] = (), sitemaps: list[str] = ()):
+    def strings(urls):
+        return "[" + ", ".join(f'"{u}"' for u in urls) + "]"
+
+    path.write_text(f"[sites.{site}]\nstart_urls = {strings(start_urls)}\n"
+                    f"feeds = {strings(feeds)}\nsitemaps = {strings(sitemaps)}\n"
+                    f"max_depth = {max_depth}\n")
     return path
 
 
@@ -378,3 +383,50 @@ def explode(h: Handler, path, count):
 
 ROUTES["/fault/explode"] = explode
 FAULT_PATHS.append("/fault/explode")
+
+
+# --- hostile XML: feeds and sitemaps ---------------------------------------------------------
+
+_LAUGHS = (b'<!ENTITY a "aaaaaaaaaa">' + b"".join(
+    b'<!ENTITY %c "%s">' % (98 + i, (b"&%c;" % (97 + i)) * 10) for i in range(8)))
+# A long comment pushes the DOCTYPE past the first 64 KB, where a prolog check may not look:
+# the parser's own settings (no entity resolution, no DTD, no network) must hold alone.
+_PAD = b"<!--" + b"x" * 100_000 + b"-->\n"
+
+
+def hostile_xml(base: str, trap: str) -> dict[str, tuple[bytes, dict]]:
+    """path -> (body, headers) of the feeds and sitemaps that try XXE, entity expansion and
+    gzip bombs. Every external entity points at the trap server or a local file."""
+    xxe = (b'<!ENTITY trap SYSTEM "' + trap.encode() + b'xxe">'
+           b'<!ENTITY file SYSTEM "file:///etc/hostname">')
+    loc = base.encode() + b"article/1.html"
+    sitemap = b"<urlset><url><loc>" + loc + b"?t=&trap;&file;</loc></url></urlset>"
+    laughs_map = b"<urlset><url><loc>" + loc + b"?l=&i;</loc></url></urlset>"
+    rss = (b"<rss><channel><item><title>&file;&trap;</title><link>" + loc
+           + b"?r=&file;</link></item></channel></rss>")
+    xml = b'<?xml version="1.0"?>\n'
+    bomb = gzip.compress(b"<urlset>" + b" " * 60_000_000 + b"</urlset>", compresslevel=9)
+    return {
+        "/xml/xxe-sitemap.xml": (xml + b"<!DOCTYPE urlset [" + xxe + b"]>" + sitemap, {}),
+        "/xml/xxe-sitemap-late.xml": (xml + _PAD + b"<!DOCTYPE urlset [" + xxe + b"]>"
+                                      + sitemap, {}),
+        "/xml/laughs-sitemap.xml": (xml + b"<!DOCTYPE urlset [" + _LAUGHS + b"]>" + laughs_map,
+                                    {}),
+        "/xml/laughs-sitemap-late.xml": (xml + _PAD + b"<!DOCTYPE urlset [" + _LAUGHS + b"]>"
+                                         + laughs_map, {}),
+        "/xml/xxe-feed.xml": (xml + b"<!DOCTYPE rss [" + xxe + b"]>" + rss, {}),
+        "/xml/xxe-feed-late.xml": (xml + _PAD + b"<!DOCTYPE rss [" + xxe + b"]>" + rss, {}),
+        "/xml/bomb-sitemap.xml.gz": (bomb, {"Content-Type": "application/gzip"}),
+        "/xml/bomb-transport.xml": (bomb, {"Content-Encoding": "gzip"}),
+        "/xml/good-sitemap.xml": (xml + b"<urlset><url><loc>" + base.encode()
+                                  + b"article/0.html</loc></url></urlset>", {}),
+    }
+
+
+def xml_route(h: Handler, path, count):
+    body, headers = hostile_xml(h.server.base_url, h.server.trap_url)[path]
+    content_type = headers.pop("Content-Type", "application/xml")
+    h.send_body(200, body, content_type, headers)
+
+
+ROUTES["/xml/"] = xml_route
