@@ -50,6 +50,7 @@ class StorePipeline:
                    flush_seconds=settings.getfloat("INGEST_STORE_FLUSH_SECONDS", 1.0))
         crawler.signals.connect(pipe.response_received, signal=signals.response_received)
         crawler.signals.connect(pipe.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(pipe.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(pipe.item_error, signal=signals.item_error)
         crawler.signals.connect(pipe.spider_error, signal=signals.spider_error)
         crawler.signals.connect(pipe.page_outcome, signal=ingest_signals.page_outcome)
@@ -120,6 +121,14 @@ class StorePipeline:
         if response is not None and response.url in self.responses:
             self._finish_page(response.url, outcome="error",
                               reason=_failure_reason("spider", failure))
+
+    def spider_closed(self, spider=None, reason=None):
+        # Scrapy sets finish_reason only after the pipelines have closed, so close_spider saw
+        # none: a crawl stopped by Ctrl-C/SIGTERM ("shutdown") gets its real reason here.
+        if reason and reason != "finished" and self.run_id is not None:
+            with Store(self.db_path) as store, store.transaction() as conn:
+                conn.execute("UPDATE crawl_runs SET status = ? WHERE id = ? AND status = "
+                             "'finished'", (str(reason), self.run_id))
 
     def page_outcome(self, url, outcome, reason=None, status=None):
         if outcome == "not_modified":

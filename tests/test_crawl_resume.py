@@ -100,9 +100,7 @@ def test_killed_crawl_resumes_without_loss_or_duplicates(tmp_path, kill_signal):
     if kill_signal == signal.SIGKILL:
         assert first_status == "interrupted"   # closed by the next run, which held its lock
     else:
-        # Scrapy closed it gracefully. (The store pipeline reads finish_reason before Scrapy
-        # sets it, so a Ctrl-C'd run is recorded as "finished"; known, see issue #5 notes.)
-        assert first_status in ("shutdown", "finished")
+        assert first_status == "shutdown"      # Scrapy's graceful stop, recorded as such
 
 
 def test_retry_after_is_honoured(tmp_path):
