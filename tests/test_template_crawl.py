@@ -64,6 +64,9 @@ def learned(tmp_path_factory):
         crawl(base_url, db)
     before = bodies(db)
     revisions = rows(db, "select count(*) n from revisions")[0]["n"]
+    # The copy under a second URL is linked by the crawl itself, before any re-extraction.
+    linked = rows(db, "select similarity from articles where duplicate_of is not null")
+    assert linked == [{"similarity": 1.0}]
     result = reextract(db, "--jobs", "2")
     return base_url, db, before, revisions, result
 

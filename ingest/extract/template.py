@@ -81,9 +81,9 @@ def block_fingerprint(block) -> str:
 def page_blocks(html: bytes | str, url: str) -> list[PageBlock]:
     """The fingerprints of a page's blocks as extraction sees them (junk stripped, generic
     chrome left out): what the store counts to learn the site's template."""
-    from . import decode_html
+    from . import MAX_HTML_CHARS, decode_html
 
-    text = decode_html(html)
+    text = decode_html(html)[:MAX_HTML_CHARS]  # the page as extract_article cuts it
     if not text.strip():
         return []
     root = parsel.Selector(text=text, base_url=url).root
