@@ -124,6 +124,33 @@ def test_labelled_box_rule_never_takes_the_article():
     assert body.count(para.strip()) == 6
 
 
+def test_template_heading_over_the_articles_own_text_stays():
+    """A heading every article has ("Key points"), over each article's own paragraphs, is
+    structure, not chrome; the same heading over template text goes with it."""
+    # Words, not numbers, tell the articles apart: fingerprints read every number as "#".
+    names = ["alder", "birch", "cedar", "damson", "elm", "fir"]
+    para = "Paragraph {} of the {} story with enough words to be real article text for sure."
+    pages = []
+    for n in names:
+        pages.append(
+            "<html><body><article><h1>Head " + n + "</h1>"
+            + "".join(f"<p>{para.format(i, n)}</p>" for i in ("one", "two", "three"))
+            + "<h2>Key points</h2>" + f"<p>{para.format('four', n)}</p>"
+            + "<section><h3>Partner offer</h3>"
+            "<p>Try the partner's product free for a month at partner.example today.</p>"
+            "</section></article></body></html>")
+    fps: dict = {}
+    for html in pages:
+        for b in page_blocks(html, BASE):
+            fps[b.fingerprint] = fps.get(b.fingerprint, 0) + 1
+    template = SiteTemplate("x", frozenset(f for f, n in fps.items() if n == 6))
+    a = extract_article(pages[0], BASE, template=template)
+    assert [s.heading for s in a.sections] == [None, "Key points"]
+    assert a.sections[1].paragraphs == [para.format("four", "alder")]
+    assert len(a.sections[0].paragraphs) == 3
+    assert "partner" not in a.body_text.lower()
+
+
 def test_veto_keeps_a_block(tmp_path):
     with Store(tmp_path / "t.db") as store:
         learn(store)

@@ -128,9 +128,19 @@ class SiteTemplate:
         returns how many blocks were newly marked."""
         hits = [b for b in blocks if self.is_template(b)]
         doomed = {id(b) for b in hits}
+        boxed = set()
         for b in hits:
             if len(b.text) <= LABEL_MAX_CHARS:
-                doomed.update(id(x) for x in _box_blocks(b, blocks))
+                box = _box_blocks(b, blocks)
+                boxed.update(id(x) for x in box)
+                doomed.update(id(x) for x in box)
+        # A template heading that heads the article's own text ("Key takeaways" over each
+        # article's own points) is the article's structure: it stays, its text being kept.
+        for i, b in enumerate(blocks):
+            if b.kind == "heading" and id(b) in doomed and id(b) not in boxed:
+                nxt = next((x for x in blocks[i + 1:] if not x.chrome), None)
+                if nxt is not None and nxt.kind == "para" and id(nxt) not in doomed:
+                    doomed.discard(id(b))
         marked = 0
         for b in blocks:
             if id(b) in doomed and not b.chrome:
