@@ -15,6 +15,8 @@ For each N given:
 3. in the same run, a bare Scrapy spider (bench/bare_spider.py: callback does nothing) over
    the same URLs with the same settings;
 4. ``extract_article`` alone over the same pages, read from disk, in this process;
+5. for the smallest N, ``ingest reextract --jobs 1`` and ``--jobs 2``, each on a copy of the
+   crawled database (target: jobs 2 at least 1.7x faster);
 
 and prints the ratios the performance issue sets targets for:
 
@@ -45,6 +47,7 @@ if str(ROOT) not in sys.path:
 TARGET_CRAWL_VS_EXTRACT = 0.75
 TARGET_RSS_MB = 300
 TARGET_RSS_GROWTH = 1.20
+TARGET_REEXTRACT_SPEEDUP = 1.7
 
 
 def free_port() -> int:
@@ -154,7 +157,29 @@ def measure_extract(site: Path, base_url: str, paths: list[str]) -> dict:
             "cpu_s_per_page": cpu / len(pages)}
 
 
-def bench_one(n: int, keep: Path | None) -> dict:
+def copy_db(src: Path, dst: Path) -> None:
+    """A consistent copy of a SQLite database (the backup API: WAL included)."""
+    with sqlite3.connect(src) as a, sqlite3.connect(dst) as b:
+        a.backup(b)
+    a.close()
+    b.close()
+
+
+def measure_reextract(db: Path, work: Path) -> dict:
+    """``ingest reextract --jobs 1`` and ``--jobs 2``, each on its own copy of the crawled
+    database (same starting state), timed as whole processes."""
+    out = {}
+    for jobs in (1, 2):
+        copy = work / f"reextract-{jobs}.db"
+        copy_db(db, copy)
+        cmd = [sys.executable, "-m", "ingest.cli", "reextract", "--db", str(copy),
+               "--jobs", str(jobs), "--sites-file", str(work / "no-sites.toml")]
+        out[f"jobs{jobs}"] = run_measured(cmd, crawl_env(), work / f"reextract-{jobs}.log")
+    out["speedup"] = out["jobs1"]["wall_s"] / out["jobs2"]["wall_s"]
+    return out
+
+
+def bench_one(n: int, keep: Path | None, reextract: bool = False) -> dict:
     from bench.sitegen import generate_site
 
     with tempfile.TemporaryDirectory(prefix=f"bench-crawl-{n}-") as tmp:
@@ -175,7 +200,12 @@ def bench_one(n: int, keep: Path | None) -> dict:
             server.terminate()
             server.wait(timeout=10)
         extract = measure_extract(site, base_url, paths)
-    return {"n": n, "site_pages": len(paths), "crawl": crawl, "bare": bare, "extract": extract}
+        result = {"n": n, "site_pages": len(paths), "crawl": crawl, "bare": bare,
+                  "extract": extract}
+        if reextract:
+            result["reextract"] = measure_reextract(work / "crawl.db", work)
+            print(f"  N={n}: reextract --jobs 1 and 2 done", flush=True)
+    return result
 
 
 def report(results: list[dict]) -> str:
@@ -198,6 +228,13 @@ def report(results: list[dict]) -> str:
         lines.append(f"N={r['n']}: crawl/extract-alone pages/s {ratio:.2f}x "
                      f"(target >= {TARGET_CRAWL_VS_EXTRACT}: {ok}); crawl/bare spider "
                      f"{bare_ratio:.2f}x")
+    for r in results:
+        if "reextract" in r:
+            x = r["reextract"]
+            ok = "met" if x["speedup"] >= TARGET_REEXTRACT_SPEEDUP else "NOT met"
+            lines.append(f"N={r['n']}: ingest reextract --jobs 1 {x['jobs1']['wall_s']:.1f} s, "
+                         f"--jobs 2 {x['jobs2']['wall_s']:.1f} s: {x['speedup']:.2f}x "
+                         f"(target >= {TARGET_REEXTRACT_SPEEDUP}: {ok})")
     big = max(results, key=lambda r: r["n"])
     small = min(results, key=lambda r: r["n"])
     rss = big["crawl"]["peak_rss_mb"]
@@ -217,6 +254,8 @@ def main(argv=None) -> int:
                          "(default: 2000 and 20000)")
     ap.add_argument("--keep", type=Path, help="keep sites, databases and logs under this folder")
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--no-reextract", action="store_true",
+                    help="skip timing `ingest reextract --jobs 1` vs `--jobs 2`")
     args = ap.parse_args(argv)
     sizes = args.pages or [2000, 20000]
     if any(n < 1 for n in sizes):
@@ -224,7 +263,9 @@ def main(argv=None) -> int:
     print(f"crawl: N = {', '.join(map(str, sizes))}, "
           f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
           f"{os.cpu_count()} CPUs, Python {platform.python_version()}", flush=True)
-    results = [bench_one(n, args.keep) for n in sizes]
+    # ingest reextract --jobs 1 vs 2 on the smallest crawl's database (the same work twice).
+    results = [bench_one(n, args.keep, reextract=not args.no_reextract and n == min(sizes))
+               for n in sizes]
     print(report(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
