@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from ingest.extract.byline import (
@@ -319,6 +319,9 @@ def test_clean_author_name_never_raises(text):
     assert result is None or (isinstance(result, str) and result.strip() == result and result)
 
 
+CONNECTOR_WORDS = frozenset("and for at to with the of in on und et von par por by".split())
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(
@@ -331,6 +334,9 @@ def test_clean_author_name_never_raises(text):
 def test_generated_name_lists(names):
     """Any list of plain two-word names joined as a byline comes back name by name."""
     bare = [n.split(" by ")[-1].removeprefix("By ") for n in names]
+    # A "name" made of a byline connector ("Aaa For") is no plain name: "By A for X" names
+    # an outlet, and the parser rightly reads it so.
+    assume(not any(w.casefold() in CONNECTOR_WORDS for n in bare for w in n.split()))
     text = "By " + ", ".join(bare[:-1]) + (" and " if len(bare) > 1 else "") + bare[-1]
     expected = []
     for name in bare:
