@@ -258,7 +258,8 @@ class NewsSpider(scrapy.Spider):
             return
         response = getattr(failure.value, "response", None)
         status = response.status if response is not None else None
-        reason = f"HTTP {status}" if status else f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        reason = (f"HTTP {status}" if status
+                  else f"{failure.type.__name__}: {failure.getErrorMessage()}")
         self._outcome(request.url, "error", reason, status)
 
     def _on_site(self, site: str, url: str) -> bool:

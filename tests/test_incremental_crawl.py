@@ -6,8 +6,7 @@ page between two crawls, and `ingest runs`.
 
 import json
 import sqlite3
-from datetime import datetime, timedelta, timezone
-from email.utils import format_datetime
+from datetime import datetime, timezone
 
 import pytest
 from click.testing import CliRunner
