@@ -52,6 +52,9 @@ class ReextractReport:
     duplicates: int = 0
 
     def summary(self) -> str:
+        if not self.pages:
+            return ("no stored raw pages to re-extract: pages are kept by crawls with "
+                    "INGEST_KEEP_RAW on (the default); crawl the site first")
         lines = [f"re-extracted {self.pages} pages: {self.updated} updated (new revision), "
                  f"{self.refreshed} refreshed in place, {self.unchanged} unchanged, "
                  f"{self.new} new, {len(self.not_articles)} no longer articles (kept as they "

@@ -276,6 +276,13 @@ def test_reextract_refreshes_fields_in_place_without_a_revision(tmp_path):
     con.close()
 
 
+def test_reextract_without_raw_pages_says_why(tmp_path):
+    with Store(tmp_path / "empty.db"):
+        pass
+    report = reextract(tmp_path / "empty.db", jobs=2)
+    assert report.pages == 0 and "INGEST_KEEP_RAW" in report.summary()
+
+
 def test_reextract_site_names_the_fix(tmp_path):
     db = stored_site(tmp_path)
     with pytest.raises(ValueError, match="circuitledger.test"):
