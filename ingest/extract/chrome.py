@@ -196,9 +196,9 @@ class ChromeMarks:
         tag = el.tag
         if tag == "figure":  # depends on the figure's content, not only its attributes
             return is_chrome(el, self.extra_tokens)
-        # Elements with the same tag, class and id get the same answer: a page repeats its
-        # class names hundreds of times.
-        key = (tag, el.get("class"), el.get("id"))
+        # Elements with the same tag, role and naming attributes get the same answer: a page
+        # repeats its class names hundreds of times.
+        key = (tag, el.get("role"), *(el.get(a) for a in NAMING_ATTRIBUTES))
         hit = self._cache.get(key)
         if hit is None:
             hit = self._cache[key] = is_chrome(el, self.extra_tokens)
