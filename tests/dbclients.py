@@ -29,22 +29,33 @@ ANALYST_QUERIES = (
 
 
 def analyst(db: str, stop: Path) -> dict:
+    """Two kinds of reader, as analysts have: a long-lived connection with no busy timeout at
+    all (a notebook, Datasette), which under WAL never waits for the writer, so any "database
+    is locked" there means readers can be blocked; and a fresh connection per round with
+    sqlite3's default 5 s busy timeout (a script, the sqlite3 shell), which must ride out the
+    moments when the writer's last connection closes and checkpoints."""
     done, errors = 0, []
-    while not stop.exists():
-        try:
-            # A fresh connection each round, as a script or a notebook makes, and no busy
-            # timeout at all: under WAL a reader never waits for the writer, so any
-            # "database is locked" here means readers can be blocked.
-            con = sqlite3.connect(db, timeout=0)
+    persistent = sqlite3.connect(db, timeout=0)
+    try:
+        while not stop.exists():
             try:
                 for sql in ANALYST_QUERIES:
-                    con.execute(sql).fetchall()
+                    persistent.execute(sql).fetchall()
                     done += 1
-            finally:
-                con.close()
-        except sqlite3.Error as exc:
-            errors.append(f"{type(exc).__name__}: {exc}")
-        time.sleep(0.01)
+            except sqlite3.Error as exc:
+                errors.append(f"long-lived connection: {type(exc).__name__}: {exc}")
+            try:
+                fresh = sqlite3.connect(db)
+                try:
+                    fresh.execute(ANALYST_QUERIES[0]).fetchall()
+                    done += 1
+                finally:
+                    fresh.close()
+            except sqlite3.Error as exc:
+                errors.append(f"fresh connection: {type(exc).__name__}: {exc}")
+            time.sleep(0.05)
+    finally:
+        persistent.close()
     return {"queries": done, "errors": errors}
 
 

@@ -295,8 +295,14 @@ FAULT_PATHS = ["/fault/500", "/fault/timeout",
 
 RETRY_AFTER_PATHS = ["/fault/503", "/fault/503-then-ok"]
 
+def unavailable_plain(h: Handler, path, count):
+    """503 without Retry-After: retried by RetryMiddleware alone."""
+    h.send_body(503, b"<html><body>busy</body></html>")
+
+
 # The faults the soak server mixes into its article pages (each ends in a recorded error).
-FAULT_CYCLE = [error_500, unavailable_503, reset, gzip_bomb, truncated_body]
+# No Retry-After among them: honouring it slows the whole host for the rest of the crawl.
+FAULT_CYCLE = [error_500, unavailable_plain, reset, gzip_bomb, truncated_body]
 
 
 @contextlib.contextmanager
