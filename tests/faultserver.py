@@ -56,6 +56,7 @@ class FaultServer(ThreadingHTTPServer):
         self.timeout_s = timeout_s
         self.fault_pages = fault_pages
         self.bad = {}
+        self.secret = "/etc/hostname"  # the file hostile XML tries to read (see hostile_xml)
 
     def handle_error(self, request, client_address):
         # The crawler closing a connection we are reading from (after its timeout, or when it
@@ -400,11 +401,15 @@ _LAUGHS = (b'<!ENTITY a "aaaaaaaaaa">' + b"".join(
 _PAD = b"<!--" + b"x" * 100_000 + b"-->\n"
 
 
-def hostile_xml(base: str, trap: str) -> dict[str, tuple[bytes, dict]]:
+def hostile_xml(base: str, trap: str, secret: str = "/etc/hostname"
+                ) -> dict[str, tuple[bytes, dict]]:
     """path -> (body, headers) of the feeds and sitemaps that try XXE, entity expansion and
-    gzip bombs. Every external entity points at the trap server or a local file."""
+    gzip bombs. Every external entity points at the trap server or at the local file
+    ``secret`` (a test writes a marker into one and checks it never reaches the database)."""
     xxe = (b'<!ENTITY trap SYSTEM "' + trap.encode() + b'xxe">'
-           b'<!ENTITY file SYSTEM "file:///etc/hostname">')
+           b'<!ENTITY file SYSTEM "file://' + secret.encode() + b'">')
+    small = b'<!ENTITY s "ssss"><!ENTITY t "&s;&s;&s;&s;"><!ENTITY u "&t;&t;&t;&t;">'
+    small_map = b"<urlset><url><loc>" + base.encode() + b"article/1.html?s=&u;</loc></url></urlset>"
     loc = base.encode() + b"article/1.html"
     sitemap = b"<urlset><url><loc>" + loc + b"?t=&trap;&file;</loc></url></urlset>"
     laughs_map = b"<urlset><url><loc>" + loc + b"?l=&i;</loc></url></urlset>"
@@ -420,6 +425,9 @@ def hostile_xml(base: str, trap: str) -> dict[str, tuple[bytes, dict]]:
                                     {}),
         "/xml/laughs-sitemap-late.xml": (xml + _PAD + b"<!DOCTYPE urlset [" + _LAUGHS + b"]>"
                                          + laughs_map, {}),
+        # a small expansion libxml2 would happily do: only our parser settings prevent it
+        "/xml/entities-sitemap-late.xml": (xml + _PAD + b"<!DOCTYPE urlset [" + small + b"]>"
+                                           + small_map, {}),
         "/xml/xxe-feed.xml": (xml + b"<!DOCTYPE rss [" + xxe + b"]>" + rss, {}),
         "/xml/xxe-feed-late.xml": (xml + _PAD + b"<!DOCTYPE rss [" + xxe + b"]>" + rss, {}),
         "/xml/bomb-sitemap.xml.gz": (bomb, {"Content-Type": "application/gzip"}),
@@ -430,7 +438,7 @@ def hostile_xml(base: str, trap: str) -> dict[str, tuple[bytes, dict]]:
 
 
 def xml_route(h: Handler, path, count):
-    body, headers = hostile_xml(h.server.base_url, h.server.trap_url)[path]
+    body, headers = hostile_xml(h.server.base_url, h.server.trap_url, h.server.secret)[path]
     content_type = headers.pop("Content-Type", "application/xml")
     h.send_body(200, body, content_type, headers)
 
