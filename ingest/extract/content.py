@@ -173,6 +173,13 @@ def _has_block_child(el) -> bool:
     return False
 
 
+def _is_data_row(tr) -> bool:
+    for node in tr.iterdescendants():
+        if isinstance(node.tag, str) and node.tag in BLOCK_TAGS and node.tag not in ("td", "th"):
+            return False
+    return True
+
+
 def iter_blocks(root) -> list[Block]:
     """Cut ``root`` into text blocks in document order (iteratively, any nesting depth)."""
     blocks: list[Block] = []
@@ -207,6 +214,15 @@ def iter_blocks(root) -> list[Block]:
                 text = element_text(el)
                 if text:
                     blocks.append(Block("heading", text, el, link_text_length(el), int(tag[1])))
+                walker.skip_subtree()
+            elif tag == "tr" and _is_data_row(el):
+                # A row of a data table is one line of the article: cells joined with " | "
+                # (layout tables, whose cells hold paragraphs, are read as containers).
+                flush()
+                cells = [t for t in (element_text(c) for c in el if c.tag in ("td", "th")) if t]
+                if cells:
+                    text = " | ".join(cells)
+                    blocks.append(Block("para", text, el, min(link_text_length(el), len(text))))
                 walker.skip_subtree()
             elif tag in LEAF_TAGS and not (tag in WRAPPER_LEAVES and _has_block_child(el)):
                 flush()

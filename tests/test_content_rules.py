@@ -1,0 +1,66 @@
+"""The body rules README documents, each on a snippet we write: what is article text and what
+is not (captions, tables, lists, quotes, pull quotes, paywalled and hidden text, end markers)."""
+
+from ingest.extract import extract_article
+
+PROSE = ("The city council voted on Tuesday to fund a new fibre network that will reach every "
+         "household by 2028, after months of debate about the cost and about who should run it. ")
+
+
+def body(inner: str, head: str = "") -> list[str]:
+    html = (f"<html><head>{head}</head><body><nav><a href='/'>Home</a></nav><article>"
+            f"<h1>Council funds fibre</h1><p class='byline'>By Ana Ruiz</p>"
+            f"<p>{PROSE}</p>{inner}<p>Closing. {PROSE}</p></article>"
+            f"<footer>© 2025 Example News</footer></body></html>")
+    a = extract_article(html, "https://news.example.test/a", fetched_at="2026-11-27T00:00:00Z")
+    return [p for s in a.sections for p in ([s.heading] if s.heading else []) + s.paragraphs]
+
+
+def test_figure_captions_are_not_body():
+    paras = body("<figure><img src='x.jpg'><figcaption>The council chamber. Photo: J. Doe"
+                 "</figcaption></figure>")
+    assert not any("council chamber" in p for p in paras)
+
+
+def test_data_table_rows_are_lines_with_cells_joined():
+    paras = body("<table><tr><th>Year</th><th>Homes</th></tr>"
+                 "<tr><td>2026</td><td>12,000</td></tr></table>")
+    assert "Year | Homes" in paras and "2026 | 12,000" in paras
+
+
+def test_list_items_and_quotes_are_paragraphs():
+    paras = body("<ul><li>Phase one covers the centre.</li><li>Phase two the suburbs.</li></ul>"
+                 "<blockquote><p>We will not raise taxes for this, said the mayor.</p>"
+                 "</blockquote>")
+    assert "Phase one covers the centre." in paras
+    assert "Phase two the suburbs." in paras
+    assert "We will not raise taxes for this, said the mayor." in paras
+
+
+def test_pull_quote_repeating_a_paragraph_keeps_the_paragraph_once():
+    line = "The network will be owned by the city and leased to providers."
+    paras = body(f"<blockquote class='pullquote'>{line}</blockquote><p>{line}</p>")
+    assert paras.count(line) == 1
+
+
+def test_paywalled_hidden_prose_is_kept_but_hidden_labels_are_not():
+    paras = body(f"<div class='subscriber-only' style='display:none'><p>Behind the wall. {PROSE}"
+                 f"</p></div><div style='display:none'><p class='byline'>By Ghost Writer</p>"
+                 f"</div>")
+    assert any(p.startswith("Behind the wall.") for p in paras)
+    assert not any("Ghost Writer" in p for p in paras)
+
+
+def test_related_box_inside_the_article_is_skipped_and_text_after_it_kept():
+    paras = body(f"<p>Second. {PROSE}</p><div class='inline-box'><h3>Related stories</h3>"
+                 "<p>Another council voted against a similar plan last year, which cost its "
+                 "mayor the election.</p></div>")
+    assert not any(p.startswith("Another council") for p in paras)
+    assert any(p.startswith("Closing.") for p in paras)
+
+
+def test_boilerplate_lines_are_dropped():
+    paras = body("<p>Advertisement</p><p>Share this article</p>"
+                 "<p>We may earn a commission when you buy through links on this page.</p>")
+    assert paras[0].startswith("The city council") and paras[-1].startswith("Closing.")
+    assert len(paras) == 2
