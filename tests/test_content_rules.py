@@ -64,3 +64,16 @@ def test_boilerplate_lines_are_dropped():
                  "<p>We may earn a commission when you buy through links on this page.</p>")
     assert paras[0].startswith("The city council") and paras[-1].startswith("Closing.")
     assert len(paras) == 2
+
+
+def test_teaser_in_the_articles_own_header_is_body_but_its_title_block_is_not():
+    html = ("<html><body><header><a href='/'>Example News</a></header><article><header>"
+            "<h1>Council funds fibre</h1><p class='byline'>By Ana Ruiz</p>"
+            "<p class='teaser'>Every home in the city is to be connected by 2028, at a cost the "
+            "opposition calls reckless.</p></header>"
+            f"<p>{PROSE}</p><p>Second. {PROSE}</p></article></body></html>")
+    a = extract_article(html, "https://news.example.test/b", fetched_at="2026-11-27T00:00:00Z")
+    paras = a.sections[0].paragraphs
+    assert paras[0].startswith("Every home in the city")
+    assert not any("Example News" in p or "Ana Ruiz" in p for p in paras)
+    assert a.headline == "Council funds fibre"

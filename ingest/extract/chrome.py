@@ -118,6 +118,10 @@ def is_chrome(el, extra_tokens: frozenset = frozenset()) -> bool:
     tag = el.tag
     if tag in ("html", "body", "main", "article"):
         return False
+    if tag == "header" and any(a.tag == "article" for a in el.iterancestors()):
+        # The article's own header: its headline, byline and date are taken out by the
+        # title-block rules, and the teaser paragraph some sites print there is article text.
+        return False
     if tag in CHROME_TAGS:
         return True
     if tag == "figcaption" or (tag == "figure" and not _holds_text_block(el)):
@@ -194,7 +198,7 @@ class ChromeMarks:
         if el in self.extra:
             return True
         tag = el.tag
-        if tag == "figure":  # depends on the figure's content, not only its attributes
+        if tag in ("figure", "header"):  # depend on content or place, not only attributes
             return is_chrome(el, self.extra_tokens)
         # Elements with the same tag, role and naming attributes get the same answer: a page
         # repeats its class names hundreds of times.

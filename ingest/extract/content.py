@@ -75,6 +75,9 @@ BOILERPLATE = re.compile(
     | (listen\s+to\s+this\s+(story|article)).{0,160}
     | (trending|recommended)\s+videos?
     | like\s+loading\.*
+    | (last\s+updated|updated|ultima\s+modifica|aggiornato|zuletzt\s+aktualisiert|aktualisiert|mis\s+(à|a)\s+jour|actualizado)\b\s*:?\s*(on\s+|am\s+|il\s+|le\s+)?\S{0,12}\d.{0,50}
+    | (\d+\s*(min|mins|minutes?|minuten|minutos)\.?\s*(read|reading\s+time|lesezeit|lecture|de\s+lectura))
+    | (lesezeit|reading\s+time|temps\s+de\s+lecture|ten\s+tekst\s+przeczytasz).{0,40}
     | .{0,40}\b(accept|allow|manage|reject)\s+(all\s+)?cookies\b.{0,600}
     | cookie\s+(preferences|settings|policy|list|notice)\b.{0,600}
     | click\s+to\s+save\s+this\s+(article|story).{0,200}
@@ -123,7 +126,7 @@ END_MARKERS = re.compile(
     | (people|readers)\s+(who\s+read\s+this\s+)?(are\s+)?also\s+read(ing)?\b.{0,20}
     | related\s+to\s+this\s+(story|article)
     # German, French, Spanish, Italian, Dutch, Polish: the same families of lines.
-    | mehr\s+(zum\s+thema|zu\s+diesem\s+thema|aus\s+dem\s+ressort|artikel|nachrichten)\b.{0,40}
+    | mehr\s+(zum\s+thema|zu\s+diesem\s+thema|aus\s+dem\s+ressort|artikel|nachrichten|von)\b.{0,40}
     | (das\s+k(ö|oe)nnte\s+sie\s+auch\s+interessieren|auch\s+interessant|lesen\s+sie\s+(auch|mehr))
     | (weitere|(ä|ae)hnliche|verwandte|empfohlene)\s+(artikel|beitr(ä|ae)ge|themen|nachrichten)
     | (kommentare?|kommentieren(\s+sie)?|diskutieren\s+sie\s+mit|ihre\s+meinung)\b.{0,30}
