@@ -109,14 +109,15 @@ TABLES: dict[str, Relation] = {
     ),
     "pages": Relation(
         "Every URL a crawl fetched, with its latest outcome: stored, updated, unchanged, "
-        "duplicate, dropped (with the reason), error, not_modified or skipped.",
+        "duplicate, dropped (with the reason), error, not_modified, skipped or refused.",
         {
             "url": "The URL requested.",
             "canonical_url": "The article's canonical URL, when the page was one.",
             "site": "Host name without \"www.\".",
             "status": "HTTP status of the last fetch.",
             "outcome": "What became of the page: stored, updated, unchanged, duplicate, "
-                       "dropped, error, not_modified, skipped.",
+                       "dropped, error, not_modified, skipped, refused (the network guard "
+                       "would not connect: a private address).",
             "reason": "Why it was dropped or failed, in words.",
             "etag": "The ETag the server gave (for conditional requests).",
             "last_modified": "The Last-Modified header the server gave.",
