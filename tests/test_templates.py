@@ -151,6 +151,22 @@ def test_template_heading_over_the_articles_own_text_stays():
     assert "partner" not in a.body_text.lower()
 
 
+def test_a_template_that_would_take_most_of_a_page_takes_only_its_short_lines(tmp_path):
+    """Six copies of one article counted as a site's pages make its paragraphs "template";
+    applied to the article, that would leave nothing: only short lines go."""
+    path, url, art = article_pages()[0]
+    html = path.read_text()
+    with Store(tmp_path / "t.db") as store:
+        learn(store, [(path, f"{BASE}copy/{i}.html", art) for i in range(6)])
+        template = load_template(store, "circuitledger.test")
+    assert len(template.fingerprints) > 10
+    a = extract_article(html, url, template=template)
+    for text in own_paragraphs(art):
+        if len(text) > 80:
+            assert text in a.body_text
+    assert "Meet the writer" not in a.body_text  # the short lines still go
+
+
 def test_veto_keeps_a_block(tmp_path):
     with Store(tmp_path / "t.db") as store:
         learn(store)

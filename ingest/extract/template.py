@@ -39,6 +39,11 @@ BOX_MAX_BLOCKS = 4
 BOX_MAX_CHARS = 700
 # Elements that are never a box, whatever their size.
 NOT_BOX_TAGS = frozenset(("html", "body", "main", "article"))
+# A template that would take more than this share of a page's paragraph text is not that
+# page's template: the page has another layout, or the "template" was learnt from copies of
+# one article. Then only its short lines (labels, bylines, "3 min read") are removed. On our
+# fixture site the real template takes about half of each short article's paragraph text.
+MAX_TEMPLATE_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -141,6 +146,10 @@ class SiteTemplate:
                 nxt = next((x for x in blocks[i + 1:] if not x.chrome), None)
                 if nxt is not None and nxt.kind == "para" and id(nxt) not in doomed:
                     doomed.discard(id(b))
+        good = sum(len(b.text) for b in blocks if b.is_good and not b.chrome)
+        taken = sum(len(b.text) for b in blocks if b.is_good and not b.chrome and id(b) in doomed)
+        if good and taken > MAX_TEMPLATE_SHARE * good:
+            doomed = {id(b) for b in blocks if id(b) in doomed and not b.is_good}
         marked = 0
         for b in blocks:
             if id(b) in doomed and not b.chrome:
