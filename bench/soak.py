@@ -39,6 +39,9 @@ def main() -> int:
     ap.add_argument("--pages", type=int, default=20_000)
     ap.add_argument("--fault-every", type=int, default=20, help="1 in N articles is a fault")
     ap.add_argument("--db", type=Path, help="database to crawl into (default: a temp file)")
+    ap.add_argument("--concurrency", type=int, default=32,
+                    help="CONCURRENT_REQUESTS_PER_DOMAIN: the server is local, and the store "
+                         "acknowledges items per batch, so more in flight keeps batches full")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -55,7 +58,9 @@ def main() -> int:
                 cwd=ROOT, env=crawl_env(), stdout=subprocess.PIPE, text=True)
             started = time.monotonic()
             crawl = subprocess.run(
-                crawl_command(sites, db, {"LOG_LEVEL": "ERROR", "DOWNLOAD_TIMEOUT": 5}),
+                crawl_command(sites, db, {"LOG_LEVEL": "ERROR", "DOWNLOAD_TIMEOUT": 5,
+                                          "CONCURRENT_REQUESTS_PER_DOMAIN": args.concurrency,
+                                          "CONCURRENT_REQUESTS": args.concurrency}),
                 cwd=ROOT, env=crawl_env(), capture_output=True, text=True)
             elapsed = time.monotonic() - started
             stop.touch()
