@@ -18,8 +18,10 @@ from .discovery import Entry
 from .schedule import Known
 from .store import Store, utcnow_iso
 
-# pages.outcome values that mean "this URL's article is in the articles table".
-ARTICLE_OUTCOMES = ("stored", "updated", "unchanged", "not_modified")
+# pages.outcome values that mean "this URL's article is in the articles table" (checked by
+# the join on canonical_url too). "duplicate": another URL of this crawl stored the same
+# canonical URL, so the article is there and this copy need not be fetched again either.
+ARTICLE_OUTCOMES = ("stored", "updated", "unchanged", "not_modified", "duplicate")
 
 _KNOWN_SQL = """
 SELECT p.outcome, p.fetched_at, p.etag, p.last_modified, d.lastmod AS hint,
