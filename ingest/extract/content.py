@@ -145,8 +145,12 @@ END_MARKERS = re.compile(
 END_MARKER_MIN_WORDS = 60
 
 
+# Curly apostrophes match the markers' straight ones ("Editor’s picks").
+_CURLY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": "'"})
+
+
 def is_end_marker(text: str) -> bool:
-    return len(text) <= 80 and bool(END_MARKERS.match(text))
+    return len(text) <= 80 and bool(END_MARKERS.match(text.translate(_CURLY)))
 
 
 @dataclass
@@ -342,7 +346,7 @@ DATELINE_MAX_WORDS = 8
 
 
 def is_boilerplate(text: str) -> bool:
-    return len(text) < 300 and bool(BOILERPLATE.match(text))
+    return len(text) < 300 and bool(BOILERPLATE.match(text.translate(_CURLY)))
 
 
 def is_timestamp_line(text: str) -> bool:
