@@ -153,7 +153,7 @@ def is_end_marker(text: str) -> bool:
     return len(text) <= 80 and bool(END_MARKERS.match(text.translate(_CURLY)))
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     kind: str          # heading | para
     text: str
@@ -272,11 +272,27 @@ def _ancestors(el, stop):
 PROTECT_SHARE = 0.6
 
 
+def _path(el, memo: dict) -> tuple:
+    """``el`` and its ancestors, built once per element (blocks share their ancestors: asking
+    lxml for them per block costs a proxy object per block per level)."""
+    chain = []
+    node = el
+    while node is not None and node not in memo:
+        chain.append(node)
+        node = node.getparent()
+    tail = memo.get(node, ()) if node is not None else ()
+    for n in reversed(chain):
+        tail = (n, *tail)
+        memo[n] = tail
+    return memo[el]
+
+
 def mark_chrome(blocks: list[Block], root, is_chrome) -> None:
     """Set each block's path and whether it sits under (unprotected) chrome."""
     holders = set()
+    paths: dict = {}
     for b in blocks:
-        b.path = (b.el, *b.el.iterancestors())
+        b.path = _path(b.el, paths)
         holders.update(b.path)
     chrome_els = {el for el in holders if is_chrome(el)}
     good: dict = {}
