@@ -15,7 +15,7 @@ from ingest.demo import PROJECT_ROOT
 
 from .faultserver import crawl_command, crawl_env, serve, wait_for, write_sites
 
-ARTICLES = 200
+ARTICLES = 120
 
 
 def stored_count(db) -> int:

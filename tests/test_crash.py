@@ -14,8 +14,8 @@ from ingest.demo import PROJECT_ROOT
 
 from .faultserver import crawl_command, crawl_env, serve, wait_for, write_sites
 
-ARTICLES = 400
-KILL_AFTER = 40  # articles committed before the kill: the crawl is mid-flight, writing
+ARTICLES = 200
+KILL_AFTER = 30  # articles committed before the kill: the crawl is mid-flight, writing
 
 
 def stored_urls(db) -> set[str]:
