@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-test
 BENCH_STAMP := $(VENV)/.installed-bench
 DATA ?= ../shared/data
 
-.PHONY: test crawl demo bench bench-quality bench-export bench-speed bench-store bench-crawl soak clean
+.PHONY: test crawl demo bench bench-quality bench-export bench-speed bench-store bench-crawl bench-incremental soak clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ bench-store: $(STAMP)
 
 bench-crawl: $(STAMP)
 	$(PY) bench/crawl.py --pages 2000 --pages 20000
+
+# Two crawls of a generated 2,000-article site, 20 articles changed between them (about 1 min).
+bench-incremental: $(STAMP)
+	$(PY) bench/incremental.py --pages 2000 --changed 20
 
 bench: bench-quality bench-speed bench-store bench-crawl
 
