@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import html
+import random
 import socket
 import struct
 import threading
@@ -23,14 +24,30 @@ from urllib.parse import urlsplit
 
 from .badcorpus import CONTENT_TYPES, pages as bad_pages
 
-_PARA = ("Engineers at the harbour authority said the new fibre ring will halve outages for "
-         "the small businesses along the quay, and the council agreed to fund it over five "
-         "years after a long debate about the northern estates.")
+
+# Words for the bodies of generated articles: each article draws its own sentences, so that
+# no two are near-duplicates (the duplicates pipeline would link them, at a cost that grows).
+_WORDS = ("network council harbour engineers budget outage cable ring estate quay storm data "
+          "server release patch chip factory supplier price market shares launch phone model "
+          "battery screen camera update security breach audit report court ruling regulator "
+          "startup funding round investors office remote workers union strike contract vote "
+          "mayor district school hospital clinic scheduler robot warehouse delivery drone "
+          "satellite orbit signal tower fibre broadband speed latency outage cloud region "
+          "storage backup archive search engine index crawler browser extension privacy "
+          "policy consent advert tracker cookie payment wallet bank loan rate inflation").split()
+
+
+def _sentence(rng: random.Random) -> str:
+    words = [rng.choice(_WORDS) for _ in range(rng.randint(8, 14))]
+    return " ".join(words).capitalize() + "."
 
 
 def article_html(n: int, links: list[str] = ()) -> bytes:
-    """A distinct real article (headline, byline, date, ~130 words), with optional links."""
-    body = "".join(f"<p>Part {i} of story {n}. {_PARA}</p>" for i in range(4))
+    """A distinct real article (headline, byline, date, ~150 words of its own), with optional
+    links."""
+    rng = random.Random(n)
+    body = "".join("<p>" + " ".join(_sentence(rng) for _ in range(3)) + "</p>"
+                   for _ in range(4))
     anchors = "".join(f"<a href='{html.escape(u)}'>link</a> " for u in links)
     return (f"<!doctype html><html lang='en'><head><title>Story {n}</title></head><body>"
             f"<nav><a href='/'>Home</a></nav><article><h1>Fibre ring story number {n}</h1>"
