@@ -54,7 +54,7 @@ bench: bench-quality bench-speed bench-store bench-crawl
 bench-export: $(STAMP)
 	$(PY) bench/export_memory.py 100000
 
-# Not in `make test`: 20,000 pages with 5% faults while an analyst queries (about 30 min).
+# Not in `make test`: 20,000 pages with 5% faults while an analyst queries (about 3 min).
 SOAK_PAGES ?= 20000
 soak: $(STAMP)
 	$(PY) bench/soak.py --pages $(SOAK_PAGES)
