@@ -36,7 +36,9 @@ def test_sigkill_mid_crawl_then_resume(tmp_path):
     db = tmp_path / "news.db"
     with serve(articles=ARTICLES, fault_pages=False) as (server, _trap):
         sites = write_sites(tmp_path / "sites.toml", [server.base_url], max_depth=1)
-        cmd = crawl_command(sites, db, {"LOG_LEVEL": "WARNING"})
+        # Small batches: with the default (200) all articles of this site land in one
+        # commit, and there would be no moment "mid-write" to kill the crawl in.
+        cmd = crawl_command(sites, db, {"LOG_LEVEL": "WARNING", "INGEST_STORE_BATCH": "5"})
         crawl = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=crawl_env(),
                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         seen: set[str] = set()
