@@ -92,6 +92,27 @@ def _strings(site, data, key):
     return value
 
 
+def _check_selector(where: str, key: str, query) -> None:
+    """A selector that cannot run would make extraction fail on every page of the site: it is
+    a mistake in sites.toml, reported when the file is loaded."""
+    if not isinstance(query, str) or not query.strip():
+        raise SitesError(f"{where}: {key} must be a CSS selector or 'xpath:EXPRESSION', "
+                         f"e.g. {key.split('.')[-1]} = \"h1.headline\"; got {query!r}")
+    import cssselect  # only when a site has selectors
+    import parsel
+
+    probe = parsel.Selector(text="<html><body></body></html>")
+    try:
+        if query.startswith("xpath:"):
+            probe.xpath(query[len("xpath:"):])
+        else:
+            probe.css(query.removeprefix("css:"))
+    except (cssselect.SelectorError, ValueError) as exc:  # parsel: XPath errors as ValueError
+        raise SitesError(f"{where}: {key} {query!r} is not a valid "
+                         f"{'XPath' if query.startswith('xpath:') else 'CSS selector'} "
+                         f"({exc}); fix it, or prefix XPath with 'xpath:'") from None
+
+
 def parse_site(name: str, data: dict) -> SiteProfile:
     where = f"sites.toml: site '{name}'"
     unknown = set(data) - KNOWN_KEYS
@@ -130,6 +151,10 @@ def parse_site(name: str, data: dict) -> SiteProfile:
     if bad:
         raise SitesError(f"{where}: selectors for unknown field(s) {sorted(bad)}; "
                          f"fields that take selectors: {list(SELECTOR_FIELDS)}")
+    chrome_selectors = _strings(name, data, "chrome_selectors")
+    for key, query in [*(("selectors." + k, q) for k, q in selectors.items()),
+                       *(("chrome_selectors", q) for q in chrome_selectors)]:
+        _check_selector(where, key, query)
     max_depth = data.get("max_depth", 3)
     if not isinstance(max_depth, int) or max_depth < 0:
         raise SitesError(f"{where}: max_depth must be a whole number >= 0, e.g. max_depth = 3")
@@ -139,7 +164,7 @@ def parse_site(name: str, data: dict) -> SiteProfile:
     return SiteProfile(
         name=name, start_urls=start_urls, feeds=feeds, sitemaps=sitemaps, allow=allow,
         deny=deny, max_depth=max_depth, timezone=tz, selectors=dict(selectors),
-        chrome_selectors=_strings(name, data, "chrome_selectors"),
+        chrome_selectors=chrome_selectors,
         keep_blocks=_strings(name, data, "keep_blocks"), recheck_days=float(recheck),
         article_urls=article_urls,
         enabled=bool(data.get("enabled", True)),

@@ -3,6 +3,8 @@ or a drop with a reason, within a per-page time limit, and never raises."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ingest.extract import extract_article
@@ -97,3 +99,29 @@ def test_fold_drops_control_characters():
 ])
 def test_web_url_keeps_only_http_links(href, expected):
     assert web_url("http://x.test/news/a.html", href) == expected
+
+
+# --- bad site profiles: a selector that cannot run is refused when sites.toml is loaded ------
+
+@pytest.mark.parametrize("data, named", [
+    ({"selectors": {"headline": "h1[["}}, "selectors.headline 'h1[[' is not a valid CSS"),
+    ({"selectors": {"byline": "xpath://p[@"}}, "selectors.byline 'xpath://p[@' is not a valid XPath"),
+    ({"selectors": {"headline": 5}}, "selectors.headline must be a CSS selector"),
+    ({"chrome_selectors": ["div..share"]}, "chrome_selectors 'div..share' is not a valid CSS"),
+])
+def test_invalid_profile_selectors_are_refused_naming_the_fix(data, named):
+    from ingest.sites import SitesError, parse_site
+
+    with pytest.raises(SitesError, match=re.escape(named)):
+        parse_site("x", {"start_urls": ["http://x.test/"], **data})
+
+
+def test_valid_profile_selectors_extract_without_raising():
+    from ingest.sites import parse_site
+
+    profile = parse_site("x", {"start_urls": ["http://x.test/"], "selectors": {
+        "headline": "h1::text", "byline": "xpath://p[@class='byline']//text()"},
+        "chrome_selectors": ["nav", "xpath://footer"]})
+    for name, body in CORPUS.items():
+        check_record(extract_article(body, f"http://x.test/{name}", profile),
+                     markup_ok=DISPLAYED_MARKUP)
