@@ -111,5 +111,6 @@ def pages() -> dict[str, bytes]:
     found.update({name: build() for name, build in GENERATED.items()})
     missing = set(EXPECTED) ^ set(found)
     if missing:
-        raise AssertionError(f"tests/badcorpus.py EXPECTED and the corpus differ: {sorted(missing)}")
+        raise AssertionError(f"tests/badcorpus.py EXPECTED and the corpus differ: "
+                             f"{sorted(missing)}")
     return found

@@ -105,7 +105,8 @@ def test_web_url_keeps_only_http_links(href, expected):
 
 @pytest.mark.parametrize("data, named", [
     ({"selectors": {"headline": "h1[["}}, "selectors.headline 'h1[[' is not a valid CSS"),
-    ({"selectors": {"byline": "xpath://p[@"}}, "selectors.byline 'xpath://p[@' is not a valid XPath"),
+    ({"selectors": {"byline": "xpath://p[@"}},
+     "selectors.byline 'xpath://p[@' is not a valid XPath"),
     ({"selectors": {"headline": 5}}, "selectors.headline must be a CSS selector"),
     ({"chrome_selectors": ["div..share"]}, "chrome_selectors 'div..share' is not a valid CSS"),
 ])

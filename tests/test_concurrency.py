@@ -1,7 +1,7 @@
-"""Readers and writers at once: an analyst process querying in a loop and a second writer
-process (read-modify-write in a loop) and `ingest reextract` itself, while a real crawl
-writes the same database. Nobody gets "database is locked" (WAL, busy timeout, BEGIN IMMEDIATE), and nothing
-the crawl served is lost."""
+"""Readers and writers at once: an analyst process querying in a loop, a second writer process
+(read-modify-write in a loop) and `ingest reextract` itself, while a real crawl writes the
+same database. Nobody gets "database is locked" (WAL, busy timeout, BEGIN IMMEDIATE), and
+nothing the crawl served is lost."""
 
 from __future__ import annotations
 

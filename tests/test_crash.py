@@ -88,7 +88,8 @@ def test_sigkill_mid_crawl_then_resume(tmp_path):
                         "group by article_id having n != 1)") == 0
         assert one(con, "select count(*) from article_authors") == ARTICLES
         assert one(con, "select count(*) from authors") == 1
-        page_urls = [u for (u,) in con.execute("select url from pages where url like '%/article/%'")]
+        page_urls = [u for (u,) in con.execute(
+            "select url from pages where url like '%/article/%'")]
         assert sorted(page_urls) == sorted(expected)
         assert one(con, "select count(*) from articles_fts where articles_fts match 'fibre'") \
             == ARTICLES

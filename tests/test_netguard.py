@@ -89,7 +89,8 @@ def test_parse_ip_never_resolves_names():
 def middleware(hosts):
     crawler = get_crawler(Spider)
     crawler.spider = Spider(name="t")
-    crawler.spider.profiles = {"s": SiteProfile(name="s", start_urls=[f"http://{h}/" for h in hosts])}
+    urls = [f"http://{h}/" for h in hosts]
+    crawler.spider.profiles = {"s": SiteProfile(name="s", start_urls=urls)}
     return NetGuardMiddleware.from_crawler(crawler), crawler
 
 

@@ -141,7 +141,10 @@ def test_impossible_times_never_give_that_time(text):
 @settings(max_examples=300, deadline=None)
 @given(st.integers(1, 9999), st.integers(-5, 20), st.integers(-5, 40))
 def test_numeric_dates_valid_or_none(year, month, day):
-    text = f"{year:04d}-{month:02d}-{day:02d}" if month >= 0 and day >= 0 else f"{year}-{month}-{day}"
+    if month >= 0 and day >= 0:
+        text = f"{year:04d}-{month:02d}-{day:02d}"
+    else:
+        text = f"{year}-{month}-{day}"
     result = parse_date(text, now=NOW)
     if result is not None:
         parsed = datetime.fromisoformat(result)
