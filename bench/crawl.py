@@ -41,6 +41,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Run as `python bench/NAME.py`, Python puts bench/ first on sys.path, where a module named
+# like an installed package (bench/incremental.py vs Twisted's `incremental`) would shadow it.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 

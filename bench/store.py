@@ -33,6 +33,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Run as `python bench/NAME.py`, Python puts bench/ first on sys.path, where a module named
+# like an installed package (bench/incremental.py vs Twisted's `incremental`) would shadow it.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -101,22 +104,24 @@ def open_pipeline(db: Path, batch: int | None):
 
 async def store_articles(db: Path, n: int, batch: int | None, gen: TextGen) -> dict:
     pipe, spider = open_pipeline(db, batch)
-    elapsed = 0.0
+    elapsed = cpu = 0.0
     first_10k = None
     done = 0
     while done < n:
         items = make_articles(gen, done, min(CHUNK, n - done))
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         # As Scrapy does: every item's process_item runs as its own task, and each returns
         # once the batch holding it has committed.
         await asyncio.gather(*(pipe.process_item(item, spider) for item in items))
         elapsed += time.perf_counter() - t0
+        cpu += time.process_time() - c0
         done += len(items)
         if first_10k is None and done >= 10_000:
             first_10k = done / elapsed
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     pipe.close_spider(spider)
     elapsed += time.perf_counter() - t0
+    cpu += time.process_time() - c0
     con = sqlite3.connect(db)
     stored = con.execute("select count(*) from articles").fetchone()[0]
     pages = con.execute("select count(*) from pages where outcome = 'stored'").fetchone()[0]
@@ -125,6 +130,7 @@ async def store_articles(db: Path, n: int, batch: int | None, gen: TextGen) -> d
         raise SystemExit(f"error: {n} articles sent, {stored} stored and {pages} pages rows: "
                          "the store pipeline lost records")
     return {"articles": n, "seconds": elapsed, "articles_per_s": n / elapsed,
+            "cpu_seconds": cpu, "articles_per_cpu_s": n / cpu,
             "articles_per_s_first_10k": first_10k}
 
 
@@ -158,6 +164,9 @@ def main(argv=None) -> int:
     ap.add_argument("--articles", type=int, default=100_000)
     ap.add_argument("--batch", type=int, help="INGEST_STORE_BATCH for the run (default: "
                     "ingest/settings.py's); 1 = one transaction per article")
+    ap.add_argument("--compare", type=int, default=10_000, metavar="N",
+                    help="first store N articles with one transaction each, for comparison "
+                         "(0: skip)")
     ap.add_argument("--queries", type=int, default=100, help="queries per frequency band")
     ap.add_argument("--db", type=Path, help="keep the database here (default: a temp dir)")
     ap.add_argument("--json", type=Path, help="also write the figures here")
@@ -170,14 +179,23 @@ def main(argv=None) -> int:
         db = args.db or Path(tmp) / "store.db"
         if db.exists():
             raise SystemExit(f"error: {db} exists; give a new path to --db")
+        if args.compare:
+            # The same pipeline with one transaction per article, for comparison.
+            single = asyncio.run(store_articles(Path(tmp) / "single.db", args.compare, 1,
+                                                TextGen()))
         stored = asyncio.run(store_articles(db, args.articles, args.batch, gen))
         size_mb = sum(p.stat().st_size for p in db.parent.glob(db.name + "*")) / 1e6
         queries = query_times(db, gen, args.queries)
     ok = stored["articles_per_s"] >= TARGET_ARTICLES_PER_S
     print(f"stored {stored['articles']} articles in {stored['seconds']:.1f} s: "
           f"{stored['articles_per_s']:,.0f} articles/s "
-          f"(first 10,000: {stored['articles_per_s_first_10k'] or 0:,.0f}/s); "
-          f"database {size_mb:,.0f} MB")
+          + (f"(first 10,000: {stored['articles_per_s_first_10k']:,.0f}/s); "
+             if stored["articles_per_s_first_10k"] else "; ") +
+          f"{stored['articles_per_cpu_s']:,.0f} per CPU second; database {size_mb:,.0f} MB")
+    if args.compare:
+        print(f"  one transaction per article (INGEST_STORE_BATCH=1), first {args.compare:,}: "
+              f"{single['articles_per_s']:,.0f} articles/s, "
+              f"{single['articles_per_cpu_s']:,.0f} per CPU second")
     print(f"  target >= {TARGET_ARTICLES_PER_S:,}/s: {'met' if ok else 'NOT met'}")
     print(f"full-text query on {stored['articles']:,} articles (top 20 by rank, one term):")
     print(f"  {'terms':<24} {'queries':>7} {'median ms':>10} {'p95 ms':>8} {'matching':>9}")
@@ -189,6 +207,7 @@ def main(argv=None) -> int:
           f"{'met' if mid <= TARGET_QUERY_MS else 'NOT met'}")
     if args.json:
         args.json.write_text(json.dumps({"store": stored, "queries": queries,
+                                         "single": single if args.compare else None,
                                          "db_mb": size_mb}, indent=2))
     return 0
 
