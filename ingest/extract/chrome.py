@@ -79,8 +79,14 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 NAMING_ATTRIBUTES = ("class", "id", "data-component", "data-testid", "data-module")
 
 
+def _naming_attributes(el) -> tuple:
+    get = el.get  # spelled out: this runs for every element of every page
+    return (get("class"), get("id"), get("data-component"), get("data-testid"),
+            get("data-module"))
+
+
 def _naming_text(el) -> str:
-    return " ".join(el.get(a) or "" for a in NAMING_ATTRIBUTES).lower()
+    return " ".join(v for v in _naming_attributes(el) if v).lower()
 
 
 def raw_tokens(el) -> list[str]:
@@ -202,7 +208,7 @@ class ChromeMarks:
             return is_chrome(el, self.extra_tokens)
         # Elements with the same tag, role and naming attributes get the same answer: a page
         # repeats its class names hundreds of times.
-        key = (tag, el.get("role"), *(el.get(a) for a in NAMING_ATTRIBUTES))
+        key = (tag, el.get("role"), _naming_attributes(el))
         hit = self._cache.get(key)
         if hit is None:
             hit = self._cache[key] = is_chrome(el, self.extra_tokens)
