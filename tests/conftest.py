@@ -18,6 +18,18 @@ GOLDEN_BASE = "http://futureoftech.test/"
 FROZEN_FETCHED_AT = "2026-11-27T00:00:00+00:00"
 
 
+def rows(db, sql, *args) -> list[dict]:
+    """Query a test's SQLite file as an analyst would: each row a dict."""
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    con.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in con.execute(sql, args)]
+    finally:
+        con.close()
+
+
 def golden_cases():
     """(page path, url, expected) for every page that has expected JSON beside it."""
     cases = []

@@ -8,7 +8,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import time
 
 from ingest.demo import PROJECT_ROOT
 

@@ -7,7 +7,7 @@ import pytest
 
 from ingest.demo import run_crawl, serve_directory
 
-from .conftest import DEMO_SITE, GOLDEN_BASE, golden_cases
+from .conftest import DEMO_SITE, GOLDEN_BASE, golden_cases, rows
 
 COUNTED_TABLES = ("articles", "authors", "article_authors", "sections")
 
@@ -30,15 +30,6 @@ def crawled(tmp_path_factory):
         second = run_crawl(base_url, db, capture_output=True, text=True)
         assert second.returncode == 0, second.stderr[-3000:]
     return base_url, db, after_first
-
-
-def rows(db, sql, *args):
-    con = sqlite3.connect(db)
-    con.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in con.execute(sql, args)]
-    finally:
-        con.close()
 
 
 def demo_expectations():

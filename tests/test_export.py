@@ -26,6 +26,7 @@ from ingest.items import ARTICLE_FIELDS
 from ingest.store import Store, utcnow_iso
 
 from .conftest import DEMO_SITE
+from .conftest import rows as db_rows
 from .test_store import make_article
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,15 +58,6 @@ def read_parquet(path) -> list[dict]:
 
 
 READERS = {"jsonl": read_jsonl, "csv": read_csv, "parquet": read_parquet}
-
-
-def db_rows(db, sql, *args):
-    con = sqlite3.connect(db)
-    con.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in con.execute(sql, args)]
-    finally:
-        con.close()
 
 
 def by_url(records):

@@ -5,7 +5,6 @@ page between two crawls, and `ingest runs`.
 """
 
 import json
-import sqlite3
 from datetime import datetime, timezone
 
 import pytest
@@ -13,6 +12,7 @@ from click.testing import CliRunner
 
 from ingest.cli import main
 
+from .conftest import rows
 from .servers import (TestSite, article_html, atom, crawl, listing_html, news_sitemap, rss,
                       sitemap, sitemap_index)
 
@@ -67,15 +67,6 @@ def build(site: TestSite, *, changed: bool = False, young_at: str) -> None:
     site.set("/sitemaps/news.xml", news_sitemap([(u("/articles/news-only.html"),
                                                   "News sitemap story", OLD)]),
              "application/xml")
-
-
-def rows(db, sql, *args):
-    con = sqlite3.connect(db)
-    con.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in con.execute(sql, args)]
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,6 @@ import pytest
 
 from ingest.sites import SiteProfile, SitesError, load_sites
 
-from .conftest import FIXTURES  # noqa: F401
-
 
 def write(tmp_path, text):
     p = tmp_path / "sites.toml"

@@ -11,22 +11,13 @@ import pytest
 
 from ingest.demo import PROJECT_ROOT, run_crawl, serve_directory
 
-from .conftest import DEMO_SITE, FIXTURES, GOLDEN_BASE, golden_cases
+from .conftest import DEMO_SITE, FIXTURES, GOLDEN_BASE, golden_cases, rows
 from .test_templates import BUILD, CHROME, own_paragraphs
 
 SITE = FIXTURES / "template-site"
 PARTNER = FIXTURES / "partner-site"
 # One request at a time: the order pages are fetched in is the order of the start page.
 SEQUENTIAL = {"CONCURRENT_REQUESTS": "1", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
-
-
-def rows(db, sql, *args):
-    con = sqlite3.connect(db)
-    con.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in con.execute(sql, args)]
-    finally:
-        con.close()
 
 
 def crawl(base_url, db, start="", settings=None, *, sequential=False):
