@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import json
 import os
 import sqlite3
@@ -25,9 +24,12 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import sqlite_utils
+
+# One definition each, the record's own (a stored hash must equal the extracted one).
+from .extract import content_hash as content_hash_of  # noqa: F401 - re-exported
+from .extract.fields import site_of  # noqa: F401 - re-exported
 
 OUTCOMES = frozenset(
     {"stored", "updated", "unchanged", "duplicate", "dropped", "error", "not_modified", "skipped",
@@ -64,14 +66,6 @@ def name_key(name: str) -> str:
     return " ".join(stripped.casefold().split())
 
 
-def content_hash_of(body_text: str) -> str:
-    """sha256 of body_text after whitespace folding (the contract's definition)."""
-    return hashlib.sha256(" ".join(body_text.split()).encode("utf-8")).hexdigest()
-
-
-def site_of(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
-    return host.removeprefix("www.")
 
 
 def _json(value: Any) -> str:
