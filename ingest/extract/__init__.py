@@ -19,8 +19,10 @@ from w3lib.encoding import (html_body_declared_encoding, html_to_unicode, read_b
 
 from ..items import Article, Section
 from . import chrome, content, fields
+from .byline import parse_byline
+from .dates import extract_date_from_text
 from .metadata import jsonld_text, read_metadata
-from .text import fold, normalise, plain_text
+from .text import element_text, fold, normalise, plain_text
 
 __all__ = ["extract_article", "content_hash", "decode_html"]
 
@@ -116,7 +118,6 @@ def extract_article(html: bytes | str, url: str, profile=None, *,
 
     authors, byline, provenance["authors"] = fields.authors(root, md, url, names, head_el)
     if (picked := from_profile("byline")):
-        from .byline import parse_byline
         byline = " ".join(picked)
         authors = parse_byline(byline, site_names=names)
         provenance["authors"] = "selector:sites.toml"
@@ -126,13 +127,11 @@ def extract_article(html: bytes | str, url: str, profile=None, *,
     published, provenance["published_at"] = fields.published_at(
         root, md, url, now=now, default_tz=tz, head_el=head_el)
     if (picked := from_profile("published_at")):
-        from .dates import extract_date_from_text
         value = extract_date_from_text(picked[0], now=now, default_tz=tz)
         if value:
             published, provenance["published_at"] = value, "selector:sites.toml"
     modified, provenance["modified_at"] = fields.modified_at(md, now=now, default_tz=tz)
     if (picked := from_profile("modified_at")):
-        from .dates import extract_date_from_text
         value = extract_date_from_text(picked[0], now=now, default_tz=tz)
         if value:
             modified, provenance["modified_at"] = value, "selector:sites.toml"
@@ -190,14 +189,12 @@ def _selected_text(found: parsel.Selector) -> str:
     node = found.root
     if isinstance(node, str):
         return fold(node)
-    from .text import element_text
     return element_text(node)
 
 
 def _find_heading(root, head):
     if not head:
         return None
-    from .text import element_text
     for tag in ("h1", "h2"):
         for el in root.iter(tag):
             if element_text(el) == head:
