@@ -259,14 +259,6 @@ def iter_blocks(root) -> list[Block]:
     return blocks
 
 
-def _ancestors(el, stop):
-    while el is not None:
-        yield el
-        if el is stop:
-            return
-        el = el.getparent()
-
-
 # A chrome-marked element that holds at least this share of the page's article text is the
 # article's wrapper with an unlucky class name, not chrome.
 PROTECT_SHARE = 0.6
