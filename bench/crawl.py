@@ -9,7 +9,7 @@ For each N given:
    text, links between pages, listing pages, a sitemap) in a temp folder and serves it from a
    separate process on 127.0.0.1;
 2. crawls it with ``scrapy crawl news -a start=URL`` (the project's settings, the local-crawl
-   overrides of ingest/demo.py) into a new SQLite file; measured: pages/s (responses over
+   overrides of ingest/jobs/demo.py) into a new SQLite file; measured: pages/s (responses over
    the crawler process's wall time, start-up included), CPU seconds per page and peak RSS of the crawler process
    (``os.wait4``: the crawler alone, not the server);
 3. in the same run, a bare Scrapy spider (bench/bare_spider.py: callback does nothing) over
@@ -64,7 +64,7 @@ def serve(folder: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     code = ("import functools, sys\n"
             "from http.server import ThreadingHTTPServer\n"
-            "from ingest.demo import QuietHandler\n"
+            "from ingest.jobs.demo import QuietHandler\n"
             "ThreadingHTTPServer.request_queue_size = 128\n"
             "handler = functools.partial(QuietHandler, directory=sys.argv[1])\n"
             "ThreadingHTTPServer(('127.0.0.1', int(sys.argv[2])), handler).serve_forever()\n")
@@ -103,7 +103,7 @@ def crawl_env() -> dict:
 
 
 def measure_crawl(base_url: str, work: Path) -> dict:
-    from ingest.demo import crawl_command
+    from ingest.jobs.demo import crawl_command
 
     db = work / "crawl.db"
     usage = run_measured(crawl_command(base_url, db), crawl_env(), work / "crawl.log")
@@ -125,7 +125,7 @@ def measure_crawl(base_url: str, work: Path) -> dict:
 
 
 def measure_bare(base_url: str, paths: list[str], work: Path) -> dict:
-    from ingest.demo import LOCAL_CRAWL_SETTINGS
+    from ingest.jobs.demo import LOCAL_CRAWL_SETTINGS
 
     urls = work / "urls.txt"
     urls.write_text("\n".join(base_url.rstrip("/") + p for p in paths) + "\n")

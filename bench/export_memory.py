@@ -73,7 +73,7 @@ def make_db(path: Path, n: int, seed: int = 1) -> Path:
 def _export_peak(db: Path, out: Path, fmt: str) -> tuple[float, float]:
     """(peak RSS in MB, seconds) of one export in a fresh process."""
     code = (
-        "import resource, sys; from ingest.export import export; "
+        "import resource, sys; from ingest.jobs.export import export; "
         f"export({str(db)!r}, {str(out)!r}, {fmt!r}); "
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )

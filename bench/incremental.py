@@ -6,7 +6,7 @@
 1. generates a site of N articles (bench/sitegen.py: listing pages, a sitemap, robots.txt
    with its Sitemap: line; articles dated in the past) and serves it from a separate process
    on 127.0.0.1 (http.server, which answers If-Modified-Since with 304);
-2. crawls it (`scrapy crawl news -a start=URL`, the local-crawl settings of ingest/demo.py);
+2. crawls it (`scrapy crawl news -a start=URL`, the local-crawl settings of ingest/jobs/demo.py);
 3. changes the body of K articles and gives them a new <lastmod> in the sitemap;
 4. crawls it again into the same database, and prints both runs side by side: requests,
    responses by status, articles new / updated / unchanged, URLs not due, wall time.
@@ -38,7 +38,7 @@ TARGET_REQUEST_SHARE = 0.10
 
 
 def run(base_url: str, db: Path, log: Path) -> dict:
-    from ingest.demo import crawl_command
+    from ingest.jobs.demo import crawl_command
 
     usage = run_measured(crawl_command(base_url, db), crawl_env(), log)
     con = sqlite3.connect(db)

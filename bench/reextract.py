@@ -4,7 +4,7 @@
     python bench/reextract.py DATA_DIR [--limit N] [--jobs N] [--copies K]
 
 DATA_DIR is a folder such as ../shared/data/trafilatura-eval (``ground-truth.json`` plus
-gzipped pages under ``html/``). Its pages are stored as raw pages (``ingest.rawpages``) of a
+gzipped pages under ``html/``). Its pages are stored as raw pages (``ingest.store.rawpages``) of a
 temporary database, never copied into the project; each page is stored ``--copies`` times
 under different paths so that the sites have enough pages to learn templates from. The
 database starts with every page extracted once; then it times, on the same database:
@@ -33,9 +33,9 @@ if str(ROOT) not in sys.path:
 
 from ingest.extract import decode_html, extract_article  # noqa: E402
 from ingest.extract.template import page_blocks  # noqa: E402
-from ingest.rawpages import save_raw_page  # noqa: E402
-from ingest.records import clean_article  # noqa: E402
-from ingest.reextract import reextract  # noqa: E402
+from ingest.store.rawpages import save_raw_page  # noqa: E402
+from ingest.extract.records import clean_article  # noqa: E402
+from ingest.jobs.reextract import reextract  # noqa: E402
 from ingest.store import Store  # noqa: E402
 
 FETCHED = "2026-11-27T00:00:00+00:00"

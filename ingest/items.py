@@ -1,4 +1,4 @@
-"""The one record schema (contract, see DESIGN.md "The record").
+"""The one record schema (contract, see docs/design.md "The record").
 
 Plain dataclasses so that extraction does not import Scrapy; Scrapy and itemadapter
 accept dataclass items, and ``ItemAdapter(article).asdict()`` gives exactly these keys.
@@ -45,3 +45,7 @@ class Article:
 
 
 ARTICLE_FIELDS = tuple(Article.__dataclass_fields__)
+
+
+# Record fields stored as JSON text in SQLite (and written as JSON text into CSV cells).
+NESTED_FIELDS = ("authors", "tags", "sections", "provenance")

@@ -63,7 +63,7 @@ RETRY_TIMES = 2
 # never longer than this many seconds within one run; longer waits are left to the next run.
 INGEST_RETRY_AFTER_MAX = 300.0
 # Drops counted by reason into the crawl's stats (crawl_runs.stats, `ingest runs`).
-EXTENSIONS = {"ingest.runstats.RunStats": 500}
+EXTENSIONS = {"ingest.crawl.runstats.RunStats": 500}
 # Follow links at most this deep from the start pages (a site profile can lower it).
 DEPTH_LIMIT = 3
 # Cookies are not needed to read articles and make crawls depend on history.
@@ -73,12 +73,12 @@ TELNETCONSOLE_ENABLED = False
 # --- downloader middlewares ---------------------------------------------------------------
 # The network guard runs first (before offsite at 50 and robots.txt at 100), so a redirect or
 # link to a private, loopback or link-local address that is not the site's own configured
-# host is refused before any connection, robots.txt included (ingest/netguard.py).
+# host is refused before any connection, robots.txt included (ingest/crawl/netguard.py).
 DOWNLOADER_MIDDLEWARES = {
-    "ingest.middlewares.NetGuardMiddleware": 40,
-    # Retry-After on 429/503 (ingest/retry_after.py). 560: it sees responses before
+    "ingest.crawl.middlewares.NetGuardMiddleware": 40,
+    # Retry-After on 429/503 (ingest/crawl/retry_after.py). 560: it sees responses before
     # RetryMiddleware (550), which would retry at once.
-    "ingest.retry_after.RetryAfterMiddleware": 560,
+    "ingest.crawl.retry_after.RetryAfterMiddleware": 560,
 }
 
 # --- pipelines: one concern each, in this order -----------------------------------------
@@ -94,7 +94,7 @@ ITEM_PIPELINES = {
 # Exports with `-O out.jsonl` write UTF-8, not \u escapes.
 FEED_EXPORT_ENCODING = "utf-8"
 # `-O out.csv` writes nested fields (authors, sections, ...) as JSON, like `ingest export`.
-FEED_EXPORTERS = {"csv": "ingest.feeds.RecordCsvItemExporter"}
+FEED_EXPORTERS = {"csv": "ingest.crawl.feeds.RecordCsvItemExporter"}
 LOG_LEVEL = "INFO"
 # A dropped page is logged as its URL and the reason (not the whole record, at INFO).
-LOG_FORMATTER = "ingest.logformat.IngestLogFormatter"
+LOG_FORMATTER = "ingest.crawl.logformat.IngestLogFormatter"

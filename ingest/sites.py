@@ -40,7 +40,7 @@ class SiteProfile:
     keep_blocks: list[str] = field(default_factory=list)
     recheck_days: float = 2.0
     # URL patterns of the site's article pages: such a page is an article whatever its
-    # metadata says (ingest.pagekind); other pages are judged by their metadata.
+    # metadata says (ingest.extract.pagekind); other pages are judged by their metadata.
     article_urls: list[str] = field(default_factory=list)
     enabled: bool = True
 

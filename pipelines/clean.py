@@ -1,10 +1,10 @@
 """Clean: Unicode (NFC) and whitespace normalisation of every text field, empty parts removed,
 and the derived fields (body_text, word_count, content_hash) recomputed from the sections.
-The work is ``ingest.records.clean_article`` (re-extraction cleans the same way)."""
+The work is ``ingest.extract.records.clean_article`` (re-extraction cleans the same way)."""
 
 from __future__ import annotations
 
-from ingest.records import clean_article
+from ingest.extract.records import clean_article
 
 
 class CleanPipeline:

@@ -1,9 +1,9 @@
 """Duplicates: link each stored article with its exact and near copies (``duplicate_of``,
-``similarity``) under other URLs or on other sites; never drop them (``ingest.duplicates``)."""
+``similarity``) under other URLs or on other sites; never drop them (``ingest.store.duplicates``)."""
 
 from __future__ import annotations
 
-from ingest.duplicates import link_duplicates
+from ingest.store.duplicates import link_duplicates
 from ingest.store import Store
 
 

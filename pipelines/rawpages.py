@@ -1,8 +1,8 @@
 """Raw pages and template learning: what each stored article page looked like.
 
 For every article the store pipeline kept, this pipeline stores the page's HTML, compressed,
-with the headers re-extraction needs (``ingest.rawpages``; setting INGEST_KEEP_RAW), and the
-fingerprints of its blocks (``ingest.templates``; setting INGEST_TEMPLATES). When the spider
+with the headers re-extraction needs (``ingest.store.rawpages``; setting INGEST_KEEP_RAW), and the
+fingerprints of its blocks (``ingest.store.templates``; setting INGEST_TEMPLATES). When the spider
 closes, the template of every site it stored pages of is recounted, so the next crawl and
 ``ingest reextract`` remove it.
 
@@ -16,13 +16,13 @@ from collections import OrderedDict
 
 from scrapy import signals
 
-from ingest import signals as ingest_signals
+from ingest.crawl import signals as ingest_signals
 from ingest.extract import decode_html
 from ingest.extract.template import page_blocks
-from ingest.rawpages import KEPT_HEADERS, save_raw_page
+from ingest.store.rawpages import KEPT_HEADERS, save_raw_page
 from ingest.store import Store, site_of, utcnow_iso
-from ingest.templates import record_page_blocks, refresh_templates
-from spiders.news import PAGE_META
+from ingest.store.templates import record_page_blocks, refresh_templates
+from ingest.crawl.meta import PAGE_META
 
 # Responses waiting for their item. An item follows its response within the same callback,
 # so a short queue is enough; listing pages that never give an item fall off its end.

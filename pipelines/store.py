@@ -15,10 +15,10 @@ from scrapy import signals
 from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import maybe_deferred_to_future
 
-from ingest import signals as ingest_signals
+from ingest.crawl import signals as ingest_signals
 from ingest.store import Store, utcnow_iso
 from pipelines.batching import BatchWriter
-from spiders.news import PAGE_META
+from ingest.crawl.meta import PAGE_META
 
 # Store outcome -> the stat our crawl_runs columns read (see ingest.store.STAT_COLUMNS).
 OUTCOME_STATS = {"new": "ingest/articles_new", "updated": "ingest/articles_updated",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scrapy.exceptions import DropItem
 
-from ingest.records import article_problem
+from ingest.extract.records import article_problem
 
 
 class ValidatePipeline:

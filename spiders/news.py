@@ -7,13 +7,13 @@ an article is the pipelines' business.
 
 Discovery, per site: robots.txt ``Sitemap:`` lines, the sitemaps and feeds of sites.toml,
 feeds a page announces with ``<link rel="alternate">``, and links followed from the start
-pages (allow/deny patterns, max_depth). Parsing of feeds and sitemaps is ``ingest.discovery``.
+pages (allow/deny patterns, max_depth). Parsing of feeds and sitemaps is ``ingest.crawl.discovery``.
 
-Incremental: each candidate URL goes through ``ingest.schedule.decide`` against what the
-database knows (``ingest.crawlstate``): stored articles are refetched only when a feed or
+Incremental: each candidate URL goes through ``ingest.crawl.schedule.decide`` against what the
+database knows (``ingest.store.crawlstate``): stored articles are refetched only when a feed or
 sitemap says they changed or they are within the recheck window, and then conditionally; a
 304 is counted and only its check time is written. Listing pages are followed, not stored
-(``ingest.pagekind``). One crawl per site and database at a time (``ingest.crawllock``).
+(``ingest.extract.pagekind``). One crawl per site and database at a time (``ingest.crawl.crawllock``).
 """
 
 from __future__ import annotations
@@ -27,17 +27,18 @@ from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 from twisted.python.failure import Failure
 
-from ingest import signals
-from ingest.middlewares import RefusedRequest
-from ingest.crawllock import ALL_SITES, CrawlLocked, SiteLocks
-from ingest.crawlstate import CrawlState
-from ingest.discovery import DiscoveryError, feed_links, parse_document, robots_sitemaps
+from ingest.crawl import signals
+from ingest.crawl.middlewares import RefusedRequest
+from ingest.crawl.crawllock import ALL_SITES, CrawlLocked, SiteLocks
+from ingest.store.crawlstate import CrawlState
+from ingest.crawl.discovery import DiscoveryError, feed_links, parse_document, robots_sitemaps
 from ingest.extract import extract_article
-from ingest.pagekind import LISTING, classify
-from ingest.schedule import decide
+from ingest.extract.pagekind import LISTING, classify
+from ingest.crawl.schedule import decide
 from ingest.sites import SiteProfile, SitesError, load_sites
 from ingest.store import site_of
-from ingest.templates import templates_for_crawl
+from ingest.crawl.meta import HINT_META, PAGE_META, ROBOTS_META
+from ingest.store.templates import templates_for_crawl
 
 # Paths that never lead to articles and only cost requests.
 DEFAULT_DENY = (
@@ -46,12 +47,6 @@ DEFAULT_DENY = (
     r"/wp-(admin|login|json)/",
 )
 
-#: request.meta key marking requests for pages of a site (not robots.txt and the like).
-PAGE_META = "ingest_site"
-#: request.meta key: the feed/sitemap date that made us request a page (ISO 8601 UTC).
-HINT_META = "ingest_lastmod"
-#: request.meta key of robots.txt requests made for their Sitemap: lines.
-ROBOTS_META = "ingest_robots_site"
 
 
 class NewsSpider(scrapy.Spider):
@@ -64,7 +59,7 @@ class NewsSpider(scrapy.Spider):
         self.start_arg = start
         self.sites_file = sites_file
         self.profiles: dict[str, SiteProfile] = {}
-        self.templates: dict = {}                 # site -> SiteTemplate (ingest.templates)
+        self.templates: dict = {}                 # site -> SiteTemplate (ingest.store.templates)
         self.now = datetime.now(timezone.utc)
         self.hints: dict[str, str] = {}           # URL -> newest feed/sitemap date this run
         self.decided: dict[str, tuple] = {}       # URL -> (hint, fetch?) decided this run
@@ -83,7 +78,7 @@ class NewsSpider(scrapy.Spider):
             for name, p in spider.profiles.items()
         }
         db = crawler.settings.get("INGEST_DB")
-        # Learned site templates (ingest.templates), applied to every page of the crawl.
+        # Learned site templates (ingest.store.templates), applied to every page of the crawl.
         spider.templates = templates_for_crawl(
             db, spider.profiles, enabled=crawler.settings.getbool("INGEST_TEMPLATES", True))
         whole = not (spider.site_arg or spider.start_arg)
@@ -164,7 +159,7 @@ class NewsSpider(scrapy.Spider):
                               meta={PAGE_META: site, "depth_reset": True})
 
     def maybe_page(self, url: str, site: str, hint: str | None = None, **kwargs):
-        """A request for ``url`` if it is due (ingest.schedule), else nothing."""
+        """A request for ``url`` if it is due (ingest.crawl.schedule), else nothing."""
         if hint and (url not in self.hints or hint > self.hints[url]):
             self.hints[url] = hint
         hint = self.hints.get(url)

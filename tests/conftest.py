@@ -46,7 +46,7 @@ def golden_cases():
 
 @pytest.fixture
 def demo_server():
-    from ingest.demo import serve_directory
+    from ingest.jobs.demo import serve_directory
 
     with serve_directory(DEMO_SITE) as base_url:
         yield base_url
@@ -60,7 +60,7 @@ def demo_crawl(tmp_path_factory):
     import os
     import subprocess
 
-    from ingest.demo import PROJECT_ROOT, crawl_command, serve_directory
+    from ingest.jobs.demo import PROJECT_ROOT, crawl_command, serve_directory
 
     folder = tmp_path_factory.mktemp("demo_crawl")
     db, feed = folder / "demo.db", folder / "feed.jsonl"

@@ -305,7 +305,7 @@ ROUTES = {
 
 # The fault pages the index links to (each a URL the crawl must account for). The 503s with
 # Retry-After are not among them: honouring Retry-After slows the whole host down
-# (ingest/retry_after.py), so a test crawls them under another host name (RETRY_AFTER_PATHS).
+# (ingest/crawl/retry_after.py), so a test crawls them under another host name (RETRY_AFTER_PATHS).
 FAULT_PATHS = ["/fault/500", "/fault/timeout",
                "/fault/reset", "/fault/slow-ok", "/fault/slow-timeout", "/fault/loop/a",
                "/fault/loop/self", "/fault/redirect-ok", "/fault/links-private",
@@ -361,7 +361,7 @@ def crawl_command(sites_file, db, settings: dict | None = None, site: str = "fau
     """`scrapy crawl news` of one site of ``sites_file`` into ``db``, local-crawl settings."""
     import sys
 
-    from ingest.demo import LOCAL_CRAWL_SETTINGS
+    from ingest.jobs.demo import LOCAL_CRAWL_SETTINGS
 
     cmd = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"site={site}",
            "-s", f"INGEST_SITES={sites_file}", "-s", f"INGEST_DB={db}"]
@@ -384,7 +384,7 @@ def write_sites(path, start_urls: list[str], *, site: str = "faulty", max_depth:
 def crawl_env() -> dict:
     import os
 
-    from ingest.demo import PROJECT_ROOT
+    from ingest.jobs.demo import PROJECT_ROOT
 
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "ingest.settings"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))

@@ -25,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ingest.demo import LOCAL_CRAWL_SETTINGS, PROJECT_ROOT
+from ingest.jobs.demo import LOCAL_CRAWL_SETTINGS, PROJECT_ROOT
 
 
 @dataclass

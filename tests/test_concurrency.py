@@ -11,7 +11,7 @@ import sqlite3
 import subprocess
 import sys
 
-from ingest.demo import PROJECT_ROOT
+from ingest.jobs.demo import PROJECT_ROOT
 
 from .faultserver import crawl_command, crawl_env, serve, wait_for, write_sites
 

@@ -9,7 +9,7 @@ import signal
 import sqlite3
 import subprocess
 
-from ingest.demo import PROJECT_ROOT
+from ingest.jobs.demo import PROJECT_ROOT
 
 from .faultserver import crawl_command, crawl_env, serve, wait_for, write_sites
 

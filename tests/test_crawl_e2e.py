@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from ingest.demo import run_crawl, serve_directory
+from ingest.jobs.demo import run_crawl, serve_directory
 
 from .conftest import DEMO_SITE, GOLDEN_BASE, golden_cases, rows
 

@@ -1,10 +1,10 @@
-"""ingest.crawlstate: what the database tells a crawl about each URL, on a real SQLite file."""
+"""ingest.store.crawlstate: what the database tells a crawl about each URL, on a real SQLite file."""
 
 import json
 from datetime import datetime, timedelta, timezone
 
-from ingest.crawlstate import CrawlState
-from ingest.discovery import Entry
+from ingest.store.crawlstate import CrawlState
+from ingest.crawl.discovery import Entry
 from ingest.store import Store
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)

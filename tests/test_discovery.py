@@ -1,11 +1,11 @@
-"""ingest.discovery: feeds and sitemaps parsed safely, with the dates kept per URL."""
+"""ingest.crawl.discovery: feeds and sitemaps parsed safely, with the dates kept per URL."""
 
 import gzip
 
 import parsel
 import pytest
 
-from ingest.discovery import (DiscoveryError, feed_links, gunzip, iso_date, parse_document,
+from ingest.crawl.discovery import (DiscoveryError, feed_links, gunzip, iso_date, parse_document,
                               robots_sitemaps)
 
 BASE = "https://news.example/"

@@ -1,4 +1,4 @@
-"""ingest.export and `ingest export`: round trips against the database, the JSON Schema,
+"""ingest.jobs.export and `ingest export`: round trips against the database, the JSON Schema,
 Scrapy's feed export giving the same records, cursors, atomic output, flat memory."""
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from ingest import export as export_mod
+from ingest.jobs import export as export_mod
 from ingest.cli import main
-from ingest.demo import run_crawl, serve_directory
-from ingest.export import ExportError, export, iter_records
+from ingest.jobs.demo import run_crawl, serve_directory
+from ingest.jobs.export import ExportError, export, iter_records
 from ingest.items import ARTICLE_FIELDS
 from ingest.store import Store, utcnow_iso
 

@@ -13,7 +13,7 @@ import subprocess
 import pytest
 
 from ingest import settings
-from ingest.demo import PROJECT_ROOT
+from ingest.jobs.demo import PROJECT_ROOT
 
 from .badcorpus import EXPECTED
 from .faultserver import RETRY_AFTER_PATHS, crawl_command, crawl_env, serve, write_sites
@@ -58,7 +58,7 @@ def faulty_crawl(tmp_path_factory):
 @pytest.fixture(scope="module")
 def retry_after_crawl(tmp_path_factory):
     """The 503s with Retry-After, in a crawl of their own: honouring Retry-After slows the
-    whole host down (ingest/retry_after.py), which would stretch the big crawl."""
+    whole host down (ingest/crawl/retry_after.py), which would stretch the big crawl."""
     with serve() as (server, trap):
         base = server.base_url
         result, con = crawl(tmp_path_factory.mktemp("retry_after"), server,

@@ -1,4 +1,4 @@
-"""The network guard (ingest/netguard.py, ingest/middlewares.py): no request to a private,
+"""The network guard (ingest/crawl/netguard.py, ingest/crawl/middlewares.py): no request to a private,
 loopback or link-local address unless it is the site's own configured host. Pure-function
 and middleware tests; no traffic at all (names are resolved by fakes). The crawl-level test
 with a trap server on 127.0.0.2 is in test_faults.py."""
@@ -12,8 +12,8 @@ import pytest
 from scrapy import Request, Spider
 from scrapy.utils.test import get_crawler
 
-from ingest import netguard
-from ingest.middlewares import NetGuardMiddleware, RefusedRequest
+from ingest.crawl import netguard
+from ingest.crawl.middlewares import NetGuardMiddleware, RefusedRequest
 from ingest.sites import SiteProfile
 
 SITE = ["news.example.com"]
@@ -122,5 +122,5 @@ def test_middleware_lets_the_sites_own_host_through():
 def test_middleware_is_registered_before_offsite_and_robots():
     from ingest import settings
 
-    order = settings.DOWNLOADER_MIDDLEWARES["ingest.middlewares.NetGuardMiddleware"]
+    order = settings.DOWNLOADER_MIDDLEWARES["ingest.crawl.middlewares.NetGuardMiddleware"]
     assert order < 50  # scrapy's OffsiteMiddleware (50), RobotsTxtMiddleware (100)

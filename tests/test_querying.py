@@ -109,7 +109,7 @@ def test_full_text_search_through_datasette_json_api(datasette):
 
 
 def test_datasette_has_the_projects_metadata_and_facets(datasette):
-    from ingest.schema_docs import TABLES
+    from ingest.store.schema_docs import TABLES
 
     base, name = datasette
     meta = _json(f"{base}/-/metadata.json")

@@ -1,4 +1,4 @@
-"""ingest.schedule: which URLs a run fetches, and with which conditional headers; plus the
+"""ingest.crawl.schedule: which URLs a run fetches, and with which conditional headers; plus the
 small units around it (page kinds, the crawl lock, Retry-After, drop reasons)."""
 
 import os
@@ -11,11 +11,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from lxml import html
 
-from ingest.crawllock import CrawlLocked, SiteLocks
-from ingest.pagekind import ARTICLE, LISTING, UNKNOWN, classify
-from ingest.retry_after import retry_after_seconds
-from ingest.runstats import reason_key
-from ingest.schedule import Known, decide
+from ingest.crawl.crawllock import CrawlLocked, SiteLocks
+from ingest.extract.pagekind import ARTICLE, LISTING, UNKNOWN, classify
+from ingest.crawl.retry_after import retry_after_seconds
+from ingest.crawl.runstats import reason_key
+from ingest.crawl.schedule import Known, decide
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
 
@@ -121,7 +121,7 @@ def test_lock_of_a_killed_process_is_not_stale(tmp_path):
     db = tmp_path / "news.db"
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time; from ingest.crawllock import SiteLocks; "
+         "import sys, time; from ingest.crawl.crawllock import SiteLocks; "
          f"lock = SiteLocks({str(db)!r}, ['a']).acquire(); print('locked', flush=True); "
          "time.sleep(60)"],
         stdout=subprocess.PIPE, text=True, cwd=os.path.dirname(os.path.dirname(__file__)))

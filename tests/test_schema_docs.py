@@ -8,9 +8,9 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from ingest import schema_docs
+from ingest.store import schema_docs
 from ingest.cli import main
-from ingest.schema_docs import (
+from ingest.store.schema_docs import (
     DOC_PATH, EXAMPLE_QUERIES, UndocumentedSchema, fresh_schema, live_schema,
     missing_descriptions, render,
 )
@@ -72,7 +72,7 @@ def test_example_queries_return_rows_on_the_demo_database(demo_crawl, title):
 
 
 def test_descriptions_are_one_source(monkeypatch):
-    from ingest.serve import metadata
+    from ingest.jobs.serve import metadata
 
     meta = metadata("news")["databases"]["news"]["tables"]
     assert meta["articles"]["columns"]["published_at"] == \

@@ -1,4 +1,4 @@
-"""The seed page (../shared/seed-page.txt) gives exactly the record DESIGN.md describes."""
+"""The seed page (../shared/seed-page.txt) gives exactly the record docs/design.md describes."""
 
 from ingest.extract import extract_article
 

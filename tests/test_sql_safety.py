@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.export import export
+from ingest.jobs.export import export
 from ingest.store import TABLES, Store
 
 ROOT = Path(__file__).resolve().parent.parent

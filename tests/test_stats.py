@@ -1,4 +1,4 @@
-"""ingest.stats and `ingest stats` on real SQLite files: coverage per site, and the warning
+"""ingest.jobs.stats and `ingest stats` on real SQLite files: coverage per site, and the warning
 when a site's recent coverage of a field falls well below its own history."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from ingest.cli import main
-from ingest.stats import FIELD_CHECKS, site_stats
+from ingest.jobs.stats import FIELD_CHECKS, site_stats
 from ingest.store import Store
 
 from .test_store import make_article

@@ -8,7 +8,7 @@ import pytest
 import scrapy
 from scrapy.utils.test import get_crawler
 
-from ingest.demo import run_crawl
+from ingest.jobs.demo import run_crawl
 from ingest.items import Article, Author, Section
 from ingest.store import Store
 from pipelines.batching import BatchWriter

@@ -10,7 +10,7 @@ from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 from pipelines.store import StorePipeline
-from spiders.news import PAGE_META
+from ingest.crawl.meta import PAGE_META
 
 
 def test_spider_error_recorded_once_and_only_for_unaccounted_pages(tmp_path):

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from ingest.demo import PROJECT_ROOT, run_crawl, serve_directory
+from ingest.jobs.demo import PROJECT_ROOT, run_crawl, serve_directory
 
 from .conftest import DEMO_SITE, FIXTURES, GOLDEN_BASE, golden_cases, rows
 from .test_templates import BUILD, CHROME, own_paragraphs

@@ -2,7 +2,7 @@
 entities (pointing at the trap server on 127.0.0.2 and at a local file) are not fetched or
 read, entity expansion ("billion laughs") does not happen, gzip bombs stop at the size limit.
 Each document is in `pages` with its reason; the crawl finishes. The entity check of
-ingest/discovery.py looks at the first 64 KB; the "-late" documents put their DOCTYPE after
+ingest/crawl/discovery.py looks at the first 64 KB; the "-late" documents put their DOCTYPE after
 a 100 KB comment, so the XML parser's own settings are tested as well."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from ingest.demo import PROJECT_ROOT
+from ingest.jobs.demo import PROJECT_ROOT
 
 from .faultserver import crawl_command, crawl_env, hostile_xml, serve, write_sites
 

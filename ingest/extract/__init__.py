@@ -1,6 +1,6 @@
 """HTML + URL -> Article. Pure: no Scrapy, no network, no state kept between calls.
 
-``extract_article(html, url, profile=None)`` is the contract (DESIGN.md). It never raises on a
+``extract_article(html, url, profile=None)`` is the contract (docs/design.md). It never raises on a
 bad page: it returns what it found, and the validate pipeline decides whether that is an
 article. The cascade per field is structured data, then the site profile's selectors, then
 heuristics on the DOM; each field's source goes into ``provenance``.

@@ -5,7 +5,7 @@ that stands at the same place in the page with the same text on most of a site's
 the site's template (a promo, a "subscribe" line, an author-box label), not the article.
 
 This module only computes and applies: ``page_blocks`` gives a page's fingerprints (what the
-store counts per site, see ``ingest.templates``), and a ``SiteTemplate`` (plain data the
+store counts per site, see ``ingest.store.templates``), and a ``SiteTemplate`` (plain data the
 caller loads and passes to ``extract_article(..., template=)``) marks the blocks of a page
 that belong to the template. No state is kept between calls.
 """

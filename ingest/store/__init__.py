@@ -1,6 +1,6 @@
 """SQLite storage: schema, migrations, article upserts with revisions, full-text index.
 
-The table layout is a contract for analysts (DESIGN.md "Storage"): change it only by
+The table layout is a contract for analysts (docs/design.md "Storage"): change it only by
 appending a migration to ``MIGRATIONS``. This module must not import Scrapy: the item
 pipeline and the CLI both use it.
 
@@ -28,12 +28,12 @@ from typing import Any
 import sqlite_utils
 
 # One definition each, the record's own (a stored hash must equal the extracted one).
-from .extract import content_hash as content_hash_of  # noqa: F401 - re-exported
-from .extract.fields import site_of  # noqa: F401 - re-exported
+from ingest.extract import content_hash as content_hash_of  # noqa: F401 - re-exported
+from ingest.extract.fields import site_of  # noqa: F401 - re-exported
 
 OUTCOMES = frozenset(
     {"stored", "updated", "unchanged", "duplicate", "dropped", "error", "not_modified", "skipped",
-     "refused"}  # refused: the network guard would not connect (ingest/netguard.py)
+     "refused"}  # refused: the network guard would not connect (ingest/crawl/netguard.py)
 )
 
 # Tables reported by counts(), in the order a summary should print them.
@@ -320,8 +320,8 @@ CREATE TABLE discovered (
 CREATE INDEX idx_discovered_site ON discovered (site);
 """
 
-# Site templates, raw pages and duplicate sketches (issue #4; ingest/templates.py,
-# ingest/rawpages.py, ingest/duplicates.py). raw_pages: each article page's HTML, compressed,
+# Site templates, raw pages and duplicate sketches (issue #4; ingest/store/templates.py,
+# ingest/store/rawpages.py, ingest/store/duplicates.py). raw_pages: each article page's HTML, compressed,
 # with what re-extraction needs. page_blocks: the block fingerprints of each page, counted per
 # site into site_templates (candidates seen on 2+ pages; is_template where the share rule
 # holds; keep = a person's veto). article_sketches/article_bands: MinHash signatures and

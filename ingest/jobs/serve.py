@@ -1,6 +1,6 @@
 """`ingest serve`: Datasette on the database, with the project's metadata.
 
-The table and column descriptions are those of ``ingest.schema_docs`` (the same text as
+The table and column descriptions are those of ``ingest.store.schema_docs`` (the same text as
 docs/schema.md); facets and full-text search are configured here, per table, as data.
 Datasette is an optional extra: ``pip install 'news-ingest[serve]'``.
 """
@@ -12,7 +12,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from .schema_docs import EXAMPLE_QUERIES, TABLES, VIEWS
+from ingest.store.schema_docs import EXAMPLE_QUERIES, TABLES, VIEWS
 
 # What Datasette shows first for a table: facets analysts filter by, full-text search, order.
 # "authors" in latest_articles is a JSON list, hence an array facet (one bucket per author).
@@ -74,7 +74,7 @@ def serve(db: Path, *, host: str = "127.0.0.1", port: int = 8001) -> None:
     except ImportError:
         raise ServeError("ingest serve needs Datasette: pip install 'news-ingest[serve]'") \
             from None
-    from .store import Store
+    from ingest.store import Store
 
     with Store(db):  # apply pending migrations, so the views the metadata names exist
         pass

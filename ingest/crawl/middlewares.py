@@ -1,6 +1,6 @@
 """Downloader middlewares of our own (registered in ingest.settings.DOWNLOADER_MIDDLEWARES).
 
-NetGuardMiddleware applies ``ingest.netguard`` to every request, before Scrapy's offsite and
+NetGuardMiddleware applies ``ingest.crawl.netguard`` to every request, before Scrapy's offsite and
 robots.txt middlewares and so before any connection: redirects (which keep the
 ``dont_filter`` of a start request and so pass the offsite filter) and links to a private,
 loopback or link-local address other than the site's own configured host are refused with
@@ -17,13 +17,13 @@ from twisted.internet.error import TimeoutError as DNSTimeout
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 
-from . import netguard
+from ingest.crawl import netguard
+from ingest.crawl.meta import PAGE_META
 
 logger = logging.getLogger(__name__)
 
-# request.meta key naming the request's site (spiders.news.PAGE_META; not imported: the
-# core imports no spider).
-SITE_META = "ingest_site"
+# request.meta key naming the request's site.
+SITE_META = PAGE_META
 
 
 class RefusedRequest(IgnoreRequest):

@@ -4,9 +4,9 @@ and its cleaning (``clean_article``). The item pipelines call these during a cra
 
 from __future__ import annotations
 
-from .extract import content_hash
-from .extract.content import sections_text
-from .extract.text import normalise
+from ingest.extract import content_hash
+from ingest.extract.content import sections_text
+from ingest.extract.text import normalise
 
 
 def article_problem(item, min_words: int) -> str | None:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .extract.metadata import ARTICLE_TYPES, read_metadata
+from ingest.extract.metadata import ARTICLE_TYPES, read_metadata
 
 ARTICLE, LISTING, UNKNOWN = "article", "listing", "unknown"
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from .extract.template import PageBlock, SiteTemplate
-from .store import Store, site_of
+from ingest.extract.template import PageBlock, SiteTemplate
+from ingest.store import Store, site_of
 
 # A block on at least half of a site's articles is the site's, not an article's: the issue's
 # "most pages". Five pages at least, so that a small site's few articles about one event do

@@ -1,7 +1,7 @@
 """The analysts' and downstream jobs' commands: export, stats, serve, schema-docs.
 
-Thin click layers over ingest.export, ingest.stats, ingest.serve and ingest.schema_docs;
-registered on the `ingest` group in ingest/cli.py.
+Thin click layers over ingest.jobs.export, ingest.jobs.stats, ingest.jobs.serve and ingest.store.schema_docs;
+registered on the `ingest` group in ingest/cli/__init__.py.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def _progress(label: str):
 def export_cmd(db: Path, fmt: str, out: Path, since: str | None, site: str | None,
                cursor: str | None):
     """Export stored articles as JSON Lines, CSV or Parquet, whole or incrementally."""
-    from .export import ExportError, export
+    from ingest.jobs.export import ExportError, export
 
     try:
         with _progress(f"exporting {fmt}") as (on_total, step):
@@ -82,8 +82,8 @@ def export_cmd(db: Path, fmt: str, out: Path, since: str | None, site: str | Non
 def stats_cmd(db: Path, site: str | None, recent_days: int | None, as_json: bool):
     """Per site: articles and the share that have each field; warns when a site's recent
     coverage of a field falls well below its history (its markup may have changed)."""
-    from .stats import RECENT_DAYS, format_table, site_stats
-    from .store import Store
+    from ingest.jobs.stats import RECENT_DAYS, format_table, site_stats
+    from ingest.store import Store
 
     if not db.exists():
         raise click.ClickException(f"no database at {db}; crawl first or pass --db")
@@ -107,7 +107,7 @@ def stats_cmd(db: Path, site: str | None, recent_days: int | None, as_json: bool
 def serve_cmd(db: Path, host: str, port: int, print_metadata: bool):
     """Browse the database in Datasette, with table and column descriptions, facets on
     site, section and author, and full-text search on articles."""
-    from .serve import ServeError, metadata, serve
+    from ingest.jobs.serve import ServeError, metadata, serve
 
     if print_metadata:
         click.echo(json.dumps(metadata(db.stem), indent=2, ensure_ascii=False))
@@ -124,8 +124,8 @@ def serve_cmd(db: Path, host: str, port: int, print_metadata: bool):
 @click.option("--check", is_flag=True, help="Only check that the file is up to date "
               "(exit 1 if not).")
 def schema_docs_cmd(out: Path | None, check: bool):
-    """Regenerate docs/schema.md from the live schema and ingest/schema_docs.py."""
-    from .schema_docs import DOC_PATH, UndocumentedSchema, render
+    """Regenerate docs/schema.md from the live schema and ingest/store/schema_docs.py."""
+    from ingest.store.schema_docs import DOC_PATH, UndocumentedSchema, render
 
     path = out or DOC_PATH
     try:

@@ -4,7 +4,7 @@ address unless it is the site's own configured host (server-side request forgery
 A page can link or redirect anywhere, and a crawler runs inside someone's network: a redirect
 to http://169.254.169.254/ (cloud metadata), http://10.0.0.5/ or http://127.0.0.2:6379/ would
 make us fetch from machines the publisher cannot reach. Pure functions, no Scrapy: the
-downloader middleware ``ingest.middlewares.NetGuardMiddleware`` applies them to every request
+downloader middleware ``ingest.crawl.middlewares.NetGuardMiddleware`` applies them to every request
 before any connection is made.
 """
 

@@ -9,8 +9,12 @@ from pathlib import Path
 import click
 from itemadapter import ItemAdapter
 
-from . import cli_data, cli_runs, cli_templates
-from .extract import extract_article
+from ingest.cli import data as cli_data
+
+from ingest.cli import runs as cli_runs
+
+from ingest.cli import templates as cli_templates
+from ingest.extract import extract_article
 
 
 @click.group()
@@ -35,7 +39,7 @@ def extract(path: Path, url: str | None, site_name: str | None, sites_file: Path
     folder (JSON Lines, one record per line)."""
     profile = None
     if site_name:
-        from .sites import SitesError, load_sites
+        from ingest.sites import SitesError, load_sites
         try:
             profile = load_sites(sites_file)[site_name]
         except (SitesError, KeyError) as exc:
@@ -58,7 +62,7 @@ def extract(path: Path, url: str | None, site_name: str | None, sites_file: Path
               help="Serve this folder instead of the bundled demo site.")
 def demo(db: Path, site_dir: Path | None):
     """Serve the bundled demo site on 127.0.0.1, crawl it into --db, print a summary."""
-    from .demo import DEMO_SITE, run_crawl, serve_directory, summary
+    from ingest.jobs.demo import DEMO_SITE, run_crawl, serve_directory, summary
 
     with serve_directory(site_dir or DEMO_SITE) as base_url:
         click.echo(f"serving {site_dir or DEMO_SITE} at {base_url}", err=True)
@@ -77,7 +81,7 @@ def sites():
 @click.argument("path", default="sites.toml", type=click.Path(path_type=Path))
 def sites_check(path: Path):
     """Validate the sites file PATH; names the fix for each mistake."""
-    from .sites import SitesError, load_sites
+    from ingest.sites import SitesError, load_sites
 
     try:
         profiles = load_sites(path)

@@ -1,5 +1,5 @@
-"""`ingest reextract` and `ingest templates`: thin layers over ingest.reextract and
-ingest.templates."""
+"""`ingest reextract` and `ingest templates`: thin layers over ingest.jobs.reextract and
+ingest.store.templates."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from . import settings
+from ingest import settings
 
 _DB = click.option("--db", type=click.Path(path_type=Path),
                    default=lambda: os.environ.get("INGEST_DB", "data/news.db"),
@@ -17,7 +17,7 @@ _DB = click.option("--db", type=click.Path(path_type=Path),
 
 
 def _open_db(db: Path):
-    from .store import Store
+    from ingest.store import Store
 
     if not db.exists():
         raise click.ClickException(f"{db}: no such database; crawl first "
@@ -26,7 +26,7 @@ def _open_db(db: Path):
 
 
 def _profiles(sites_file: Path):
-    from .sites import SitesError, load_sites
+    from ingest.sites import SitesError, load_sites
 
     if not sites_file.exists():
         return {}
@@ -56,7 +56,7 @@ def reextract(db: Path, site_name: str | None, jobs: int, sites_file: Path, min_
     """Re-run extraction over the stored raw pages: relearn each site's template, update
     articles, authors, sections and full-text, write a revision only where the content
     changed, and link duplicates again."""
-    from .reextract import reextract as run
+    from ingest.jobs.reextract import reextract as run
 
     _open_db(db).close()
     bar = None
@@ -118,7 +118,7 @@ def templates_show(db: Path, site_name: str | None, show_all: bool):
 @click.option("--undo", is_flag=True, help="Lift the veto: the block is template again.")
 def templates_keep(db: Path, site: str, fingerprint: str, undo: bool):
     """Veto one block of SITE's template (it stays in articles); then run `ingest reextract`."""
-    from .templates import keep_block
+    from ingest.store.templates import keep_block
 
     with _open_db(db) as store:
         if not keep_block(store, site, fingerprint, keep=not undo):

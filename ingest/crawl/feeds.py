@@ -14,7 +14,7 @@ from typing import Any
 
 from scrapy.exporters import CsvItemExporter
 
-from .export import NESTED_FIELDS
+from ingest.items import NESTED_FIELDS
 
 
 def _plain(obj: Any) -> Any:

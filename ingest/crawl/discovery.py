@@ -25,6 +25,8 @@ from urllib.parse import urljoin, urlsplit
 import parsel
 from lxml import etree
 
+from ingest.store.crawlstate import Entry
+
 # The sitemap protocol caps a file at 50,000 URLs and 50 MB uncompressed; feeds are far
 # smaller. Anything beyond is a mistake or an attack, and we stop reading there.
 MAX_ENTRIES = 50_000
@@ -42,16 +44,6 @@ FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "applicat
 
 class DiscoveryError(ValueError):
     """A feed or sitemap that cannot or must not be read; the message says why."""
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One URL a discovery document points to, with what the document says about it."""
-
-    url: str
-    lastmod: str | None = None       # ISO 8601 UTC: sitemap lastmod, feed updated/pubDate
-    title: str | None = None         # news:title, feed item title
-    published_at: str | None = None  # news:publication_date, feed pubDate/published
 
 
 @dataclass

@@ -14,7 +14,7 @@ import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO_SITE = PROJECT_ROOT / "tests" / "fixtures" / "site"
 
 # Settings for crawling a server on this machine: no politeness delay is needed for it.

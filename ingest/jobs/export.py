@@ -1,6 +1,6 @@
 """Exports of the stored articles: JSON Lines, CSV, Parquet; whole, filtered or incremental.
 
-Every format gets the same records, the contract of DESIGN.md "The record" (the keys of
+Every format gets the same records, the contract of docs/design.md "The record" (the keys of
 ``ItemAdapter(Article).asdict()``, validated by docs/article.schema.json), so an export equals
 what ``scrapy crawl news -O out.jsonl`` writes for the same pages.
 
@@ -30,11 +30,9 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
-from .items import ARTICLE_FIELDS
-from .store import Store, utcnow_iso
+from ingest.items import ARTICLE_FIELDS, NESTED_FIELDS
+from ingest.store import Store, utcnow_iso
 
-# Record fields stored as JSON text in SQLite (and written as JSON text into CSV cells).
-NESTED_FIELDS = ("authors", "tags", "sections", "provenance")
 
 # One statement for every record. ORDER BY seq: incremental exports come out in the order the
 # changes happened, and the range filter on seq (the table's rowid) is an index range scan.

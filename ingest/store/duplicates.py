@@ -20,7 +20,7 @@ import re
 import numpy as np
 from datasketch import MinHash
 
-from .store import Store
+from ingest.store import Store
 
 # 128 permutations estimate a Jaccard similarity to about +-0.09 (1/sqrt(128)); 32 bands of 4
 # rows make pairs above ~0.42 similar very likely to share a band (the look-up threshold),

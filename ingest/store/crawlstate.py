@@ -12,11 +12,35 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .discovery import Entry
-from .schedule import Known
-from .store import Store, utcnow_iso
+from ingest.store import Store, utcnow_iso
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One URL a discovery document points to, with what the document says about it."""
+
+    url: str
+    lastmod: str | None = None       # ISO 8601 UTC: sitemap lastmod, feed updated/pubDate
+    title: str | None = None         # news:title, feed item title
+    published_at: str | None = None  # news:publication_date, feed pubDate/published
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the store knows about one URL."""
+
+    outcome: str                      # pages.outcome of the last fetch
+    fetched_at: str                   # when we last fetched it (ISO 8601)
+    is_article: bool = False          # an articles row exists for it
+    etag: str | None = None
+    last_modified: str | None = None
+    fetched_lastmod: str | None = None  # the feed/sitemap date current at that fetch
+    published_at: str | None = None   # of the stored article
+    first_seen_at: str | None = None  # of the stored article
+
 
 # pages.outcome values that mean "this URL's article is in the articles table" (checked by
 # the join on canonical_url too). "duplicate": another URL of this crawl stored the same
@@ -143,7 +167,7 @@ def _run_key(site: str | None, args: str | None) -> str:
     except (ValueError, AttributeError):
         start = None
     if start:
-        from .sites import SiteProfile, SitesError
+        from ingest.sites import SiteProfile, SitesError
         try:
             return SiteProfile.adhoc(start).name
         except SitesError:

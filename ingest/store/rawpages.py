@@ -15,7 +15,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .store import Store, site_of
+from ingest.store import Store, site_of
 
 # Response headers kept with the HTML: the ones re-extraction or a later look at the page
 # needs. Cookies and the like are not ours to keep.

@@ -4,9 +4,9 @@ Used after a site's template was learnt or the extractor changed (``ingest reext
 
 1. every stored page's block fingerprints are recomputed and counted again, so the template
    follows the current extractor and whatever pages are stored, in no particular order;
-2. each site's template is refreshed (``ingest.templates.refresh_templates``);
+2. each site's template is refreshed (``ingest.store.templates.refresh_templates``);
 3. every page is extracted again with its site's template, cleaned and validated as a crawl
-   does (``ingest.records``), and written back: a new revision where the content hash
+   does (``ingest.extract.records``), and written back: a new revision where the content hash
    changed, the row, authors and sections updated in place where only other fields changed,
    nothing where nothing changed;
 4. duplicates are linked again over the articles written.
@@ -23,13 +23,13 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 
-from .duplicates import DEFAULT_THRESHOLD, link_duplicates
-from .extract import decode_html, extract_article
-from .extract.template import PageBlock, SiteTemplate, page_blocks
-from .rawpages import RawPage, count_raw_pages, iter_raw_pages, raw_sites
-from .records import article_problem, clean_article
-from .store import _CONTENT_COLUMNS, Store, _record
-from .templates import (DEFAULT_MIN_PAGES, DEFAULT_MIN_SHARE, keep_blocks_by_site,
+from ingest.store.duplicates import DEFAULT_THRESHOLD, link_duplicates
+from ingest.extract import decode_html, extract_article
+from ingest.extract.template import PageBlock, SiteTemplate, page_blocks
+from ingest.store.rawpages import RawPage, count_raw_pages, iter_raw_pages, raw_sites
+from ingest.extract.records import article_problem, clean_article
+from ingest.store import _CONTENT_COLUMNS, Store, _record
+from ingest.store.templates import (DEFAULT_MIN_PAGES, DEFAULT_MIN_SHARE, keep_blocks_by_site,
                         load_template, record_page_blocks, refresh_templates)
 
 # Pages per task sent to a worker: enough to pay for the hand-over, small enough that the
@@ -281,7 +281,7 @@ def _same(store: Store, article_id: int, a: dict) -> bool:
 
 
 def _refresh(store: Store, article_id: int, a: dict) -> None:
-    from .store import utcnow_iso
+    from ingest.store import utcnow_iso
 
     values = {c: a[c] for c in _CONTENT_COLUMNS}
     values["updated_at"] = utcnow_iso()

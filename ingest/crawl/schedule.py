@@ -22,19 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-
-@dataclass(frozen=True)
-class Known:
-    """What the store knows about one URL."""
-
-    outcome: str                      # pages.outcome of the last fetch
-    fetched_at: str                   # when we last fetched it (ISO 8601)
-    is_article: bool = False          # an articles row exists for it
-    etag: str | None = None
-    last_modified: str | None = None
-    fetched_lastmod: str | None = None  # the feed/sitemap date current at that fetch
-    published_at: str | None = None   # of the stored article
-    first_seen_at: str | None = None  # of the stored article
+from ingest.store.crawlstate import Known
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""`ingest runs`: recent crawl runs with their stats (a thin layer over ingest.runs)."""
+"""`ingest runs`: recent crawl runs with their stats (a thin layer over ingest.store.runs)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .runs import format_runs, recent_runs
+from ingest.store.runs import format_runs, recent_runs
 
 
 @click.command("runs")

@@ -1,0 +1,1 @@
+"""The Scrapy-side components: middlewares, extensions, discovery, schedule, locks."""

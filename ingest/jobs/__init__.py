@@ -1,0 +1,1 @@
+"""Work over a stored database: re-extraction, export, stats, serve, demo."""
