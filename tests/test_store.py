@@ -330,3 +330,59 @@ def test_upsert_input_not_mutated(st):
     snapshot = copy.deepcopy(a)
     st.upsert_article(a)
     assert a == snapshot
+
+
+def _old_name_key(name: str) -> str:
+    """The store's author key before migration 5: case, accents and spacing folded, punctuation
+    kept (so "J. Smith" and "J Smith" were two authors)."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", name)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.casefold().split())
+
+
+def test_one_author_key_for_record_and_store():
+    from ingest.extract.byline import dedupe_authors
+
+    # The record treats these as one person; so must the authors table.
+    merged = dedupe_authors([Author("J. Smith"), Author("J Smith", role="Editor")])
+    assert len(merged) == 1
+    assert name_key("J. Smith") == name_key("J Smith") == name_key("j smith")
+
+
+def test_author_key_migration_merges_rows_of_an_older_database(tmp_path, monkeypatch):
+    path = tmp_path / "old.db"
+    # A database as the schema before the author-key migration made it.
+    with monkeypatch.context() as m:
+        m.setattr(store_mod, "MIGRATIONS", store_mod.MIGRATIONS[:4])
+        m.setattr(store_mod, "name_key", _old_name_key)
+        with Store(path) as s:
+            s.upsert_article(make_article("https://example.com/one", authors=[
+                {"name": "J. Smith", "role": "Reporter", "url": None}]))
+            s.upsert_article(make_article("https://example.com/two", body="Another story.",
+                                          authors=[{"name": "J Smith", "role": None,
+                                                    "url": "https://example.com/by/js"},
+                                                   {"name": "Ann Lee", "role": None,
+                                                    "url": None}]))
+            assert s.counts()["authors"] == 3
+            assert s.schema_version() == 4
+    with Store(path) as s:
+        assert s.schema_version() == len(store_mod.MIGRATIONS)
+        authors = list(s.db.query("SELECT id, name, name_key, url FROM authors ORDER BY id"))
+        assert [a["name_key"] for a in authors] == ["j smith", "ann lee"]
+        assert authors[0]["name"] == "J. Smith"            # the oldest row is kept ...
+        assert authors[0]["url"] == "https://example.com/by/js"  # ... with the URL it gained
+        links = list(s.db.query(
+            "SELECT a.canonical_url, aa.author_id, aa.role FROM article_authors aa"
+            " JOIN articles a ON a.id = aa.article_id ORDER BY a.canonical_url, aa.position"))
+        assert [(x["canonical_url"], x["author_id"]) for x in links] == [
+            ("https://example.com/one", authors[0]["id"]),
+            ("https://example.com/two", authors[0]["id"]),
+            ("https://example.com/two", authors[1]["id"])]
+        assert links[0]["role"] == "Reporter"
+        assert s.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        # and a new article by "J.  SMITH" joins the merged row
+        s.upsert_article(make_article("https://example.com/three", body="Third story.",
+                                      authors=[{"name": "J.  SMITH", "role": None, "url": None}]))
+        assert s.counts()["authors"] == 2

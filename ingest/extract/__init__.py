@@ -9,7 +9,6 @@ heuristics on the DOM; each field's source goes into ``provenance``.
 from __future__ import annotations
 
 import codecs
-import hashlib
 from datetime import datetime, timezone
 
 import parsel
@@ -20,6 +19,7 @@ from w3lib.encoding import (html_body_declared_encoding, html_to_unicode, read_b
 from ..items import Article, Section
 from . import chrome, content, fields
 from .byline import parse_byline
+from .keys import content_hash
 from .dates import extract_date_from_text
 from .metadata import jsonld_text, read_metadata
 from .text import element_text, fold, normalise, plain_text
@@ -64,10 +64,6 @@ def parse_html(text: str | bytes, base_url: str | None = None):
     if root is None:  # nothing but whitespace or a lone comment
         root = etree.fromstring(b"<html><body></body></html>", parser=parser)
     return root
-
-
-def content_hash(body_text: str) -> str:
-    return hashlib.sha256(fold(body_text).encode("utf-8")).hexdigest()
 
 
 def utc_now() -> datetime:

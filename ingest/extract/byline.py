@@ -46,6 +46,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from ..items import Author
+from .keys import author_key
 
 __all__ = [
     "AGENCY_NAMES",
@@ -251,7 +252,6 @@ _LETTER_RUN = re.compile(r"[^\W\d_]+")
 _NAME_PUNCTUATION = frozenset(" .'-‐")
 # Punctuation trimmed from both ends of names and roles.
 _TRIM = " \t\n,;:|/\\-–—·•*()[]{}<>\"“”«»‘'`~_=+!?"
-_FOLD_DROP = re.compile(r"[^\w\s]")
 
 
 # --- public API -----------------------------------------------------------------------------
@@ -305,7 +305,7 @@ def dedupe_authors(authors: list[Author]) -> list[Author]:
     """One entry per person: first spelling kept, first non-null role and url kept."""
     merged: dict[str, Author] = {}
     for author in authors:
-        key = _fold_key(author.name)
+        key = author_key(author.name)
         if key in merged:
             kept = merged[key]
             kept.role = kept.role or author.role
@@ -613,16 +613,9 @@ def _fold(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def _fold_key(name: str) -> str:
-    """Name comparison key: no case, accents, punctuation or extra whitespace."""
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(_FOLD_DROP.sub(" ", stripped).split())
-
-
 def _compact(text: str) -> str:
     """Letters and digits only, folded: "The Verge" -> "theverge"."""
-    return "".join(ch for ch in _fold_key(text) if ch.isalnum())
+    return "".join(ch for ch in author_key(text) if ch.isalnum())
 
 
 def _title_case(text: str) -> str:

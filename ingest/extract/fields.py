@@ -8,34 +8,15 @@ import re
 from datetime import datetime, tzinfo
 from urllib.parse import urljoin, urlsplit
 
-from w3lib.url import url_query_cleaner
-
 from ..items import Author
 from .byline import clean_author_name, dedupe_authors, parse_byline
 from .chrome import attribute_tokens
 from .dates import extract_date_from_text, parse_date
+from .keys import TRACKING_PARAMS, normalise_url, site_of  # noqa: F401 - re-exported
 from .metadata import PageMetadata, jsonld_text
 from .text import element_text, fold
 
 # ---------------------------------------------------------------- URL, site, canonical
-
-# Query parameters that identify a campaign or a click, never the page.
-TRACKING_PARAMS = (
-    "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "utm_id",
-    "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "ref_src",
-    "cmpid", "ncid", "sr_share", "smid", "taid", "__twitter_impression",
-)
-
-
-def normalise_url(url: str) -> str:
-    url = url.strip().split("#", 1)[0]
-    return url_query_cleaner(url, TRACKING_PARAMS, remove=True, keep_fragments=False)
-
-
-def site_of(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
-    return host.removeprefix("www.")
-
 
 def canonical_url(md: PageMetadata, url: str) -> tuple[str, str]:
     for value, source in ((md.canonical, "link:canonical"),

@@ -19,7 +19,6 @@ import json
 import os
 import sqlite3
 import threading
-import unicodedata
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,8 +27,9 @@ from typing import Any
 import sqlite_utils
 
 # One definition each, the record's own (a stored hash must equal the extracted one).
-from ingest.extract import content_hash as content_hash_of  # noqa: F401 - re-exported
-from ingest.extract.fields import site_of  # noqa: F401 - re-exported
+from ingest.extract.keys import author_key as name_key
+from ingest.extract.keys import content_hash as content_hash_of  # noqa: F401 - re-exported
+from ingest.extract.keys import site_of  # noqa: F401 - re-exported
 
 OUTCOMES = frozenset(
     {"stored", "updated", "unchanged", "duplicate", "dropped", "error", "not_modified", "skipped",
@@ -57,15 +57,6 @@ STAT_COLUMNS: dict[str, tuple[str, ...]] = {
 def utcnow_iso() -> str:
     """Now as ISO 8601 UTC with offset, e.g. 2026-11-27T07:00:00+00:00."""
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def name_key(name: str) -> str:
-    """Key that makes "José  Smith" and "jose smith" one author: accents, case, spacing folded."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(stripped.casefold().split())
-
-
 
 
 def _json(value: Any) -> str:
@@ -379,9 +370,32 @@ CREATE TABLE article_bands (
 CREATE INDEX idx_article_bands_article_id ON article_bands (article_id);
 """
 
+
+
+def migration_author_key(db: sqlite_utils.Database) -> None:
+    """Authors keyed by the extractor's own author key (punctuation folded too): the rows that
+    key makes one person are merged into the oldest, their article_authors rows follow, and the
+    merged row keeps the first author URL it had."""
+    conn = db.conn
+    groups: dict[str, list[tuple[int, str | None]]] = {}
+    for author_id, name, url in conn.execute("SELECT id, name, url FROM authors ORDER BY id"):
+        groups.setdefault(name_key(name), []).append((author_id, url))
+    for key, members in groups.items():
+        keep_id = members[0][0]
+        others = [author_id for author_id, _url in members[1:]]
+        if others:
+            marks = ", ".join("?" * len(others))
+            url = next((u for _i, u in members if u), None)
+            conn.execute(f"UPDATE article_authors SET author_id = ? WHERE author_id IN ({marks})",
+                         (keep_id, *others))
+            conn.execute(f"DELETE FROM authors WHERE id IN ({marks})", others)
+            conn.execute("UPDATE authors SET url = ? WHERE id = ?", (url, keep_id))
+        conn.execute("UPDATE authors SET name_key = ? WHERE id = ?", (key, keep_id))
+
+
 Migration = str | Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[Migration] = [MIGRATION_1, MIGRATION_VIEWS_AND_CURSORS, MIGRATION_CRAWL_STATE,
-                               MIGRATION_TEMPLATES]
+                               MIGRATION_TEMPLATES, migration_author_key]
 
 
 def _statements(script: str) -> Iterator[str]:
