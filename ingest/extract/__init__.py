@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import re
 from datetime import datetime, timezone
 
 import parsel
@@ -52,6 +53,43 @@ def utf8_bytes(html: bytes) -> bytes | None:
     return html[len(codecs.BOM_UTF8):] if bom else html
 
 
+# libxml2 checks each attribute of an element against all those before it, so an element
+# with 100,000 attributes took 99 s to parse (issue 16). No real element has more than a few
+# dozen; past this many, the rest of a start tag's attributes are cut from the raw text
+# before parsing. Only start tags of at least LONG_TAG_BYTES are looked at (a cheap scan:
+# shorter ones cannot hold that many attributes), so ordinary pages pay one regex pass.
+MAX_ATTRIBUTES = 256
+LONG_TAG_BYTES = MAX_ATTRIBUTES * 2
+_LONG_TAG = re.compile(rb"<[A-Za-z][^<>]{%d,}" % LONG_TAG_BYTES)
+# An attribute: after white space (or right after a quoted value, which libxml2 accepts),
+# a name, and an optional value.
+_ATTRIBUTE = re.compile(rb"""(?:\s+|(?<=["']))[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?""")
+
+
+def trim_attributes(body: bytes, max_attributes: int = MAX_ATTRIBUTES) -> bytes:
+    """``body`` with every start tag's attributes past the first ``max_attributes`` cut."""
+    out, last = [], 0
+    for tag in _LONG_TAG.finditer(body):
+        start, end = tag.span()
+        name_end = start + 1
+        while name_end < end and body[name_end:name_end + 1].isalnum():
+            name_end += 1
+        pos, count = name_end, 0
+        while count < max_attributes:
+            attr = _ATTRIBUTE.match(body, pos, end)
+            if attr is None or attr.end() == pos:
+                break
+            pos, count = attr.end(), count + 1
+        if count == max_attributes and _ATTRIBUTE.match(body, pos, end) and \
+                _ATTRIBUTE.match(body, pos, end).end() > pos:
+            out += [body[last:pos]]
+            last = end  # the rest of the tag up to its ">" (or the next "<") is dropped
+    if not out:
+        return body
+    out.append(body[last:])
+    return b"".join(out)
+
+
 def parse_html(text: str | bytes, base_url: str | None = None):
     """The page's lxml tree. A plain etree parser, not lxml.html's: its element classes cost a
     Python call for every element touched, a fifth of extraction time. huge_tree lets deeply
@@ -59,7 +97,7 @@ def parse_html(text: str | bytes, base_url: str | None = None):
     parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True,
                               remove_comments=True, remove_pis=True)
     body = text if isinstance(text, bytes) else text.encode("utf-8", "replace")
-    body = body.replace(b"\x00", b"")
+    body = trim_attributes(body.replace(b"\x00", b""))
     root = etree.fromstring(body, parser=parser, base_url=base_url)
     if root is None:  # nothing but whitespace or a lone comment
         root = etree.fromstring(b"<html><body></body></html>", parser=parser)
