@@ -253,11 +253,20 @@ def visible_byline(root, head_el, deadline=None) -> tuple[str | None, object | N
                 return text, node
     # No marked byline: a link to an author's page, outside other articles' teasers; its
     # parent is the byline ("By <a href=/author/x>Jane Doe</a>").
+    looked_at = 0
+    parent_texts: dict = {}  # siblings' links share their parent: its text is read once
     for a in root.iter("a"):
         if AUTHOR_HREF.search(a.get("href") or "") and not _elsewhere(a):
+            looked_at += 1
+            if looked_at > MAX_AUTHOR_LINKS:
+                break
+            if deadline is not None:
+                deadline.check("author links")
             parent = a.getparent()
             name = spaced_text(a)
-            text = spaced_text(parent) if parent is not None else ""
+            if parent is not None and parent not in parent_texts:
+                parent_texts[parent] = spaced_text(parent)
+            text = parent_texts[parent] if parent is not None else ""
             # A byline is the link with little around it, or a "By ..." line; a sentence
             # that links to staff pages ("The newsroom: A, B and C") is not.
             if BYLINE_PREFIX.match(text) and len(text) <= BYLINE_MAX_CHARS:
@@ -320,6 +329,10 @@ def _following(anchor, wanted: set, deadline=None) -> set:
     return hits
 
 
+# Links to author pages looked at, at most, for an unmarked byline: a real page has a few (its
+# byline, teasers, a staff list); 5,000 in one paragraph cost 28 s when each read its parent's
+# text whole (issue 16).
+MAX_AUTHOR_LINKS = 100
 # Characters a bare author link's parent may hold besides the name ("Jane Doe | 4 min read").
 LINKED_BYLINE_SLACK = 40
 # Links to an author's page: their text is a name, whatever else the byline says.
