@@ -34,6 +34,11 @@ INGEST_DUPLICATE_SIMILARITY = 0.8
 INGEST_STORE_BATCH = 200
 # ... and at least this often, so that a slow, polite crawl still stores as it goes.
 INGEST_STORE_FLUSH_SECONDS = 1.0
+# Seconds one page's extraction may take at crawl time (0: no limit). A real article takes
+# milliseconds (the 10 MB bad-input page 1.4 s); a crafted page that would take longer is
+# recorded in `pages` as an error with the reason and the crawl goes on (checked between
+# extraction's stages and inside its loops: ingest/extract/budget.py).
+INGEST_EXTRACT_TIMEOUT = 10.0
 
 # --- politeness -------------------------------------------------------------------------
 # Say who we are and where to read about us; publishers block anonymous scrapers.

@@ -32,7 +32,7 @@ from ingest.crawl.middlewares import RefusedRequest
 from ingest.crawl.crawllock import ALL_SITES, CrawlLocked, SiteLocks
 from ingest.store.crawlstate import CrawlState
 from ingest.crawl.discovery import DiscoveryError, feed_links, parse_document, robots_sitemaps
-from ingest.extract import extract_article
+from ingest.extract import Deadline, ExtractionTimeout, extract_article, trim_attributes
 from ingest.extract.pagekind import LISTING, classify
 from ingest.crawl.schedule import decide
 from ingest.sites import SiteProfile, SitesError, load_sites
@@ -94,6 +94,7 @@ class NewsSpider(scrapy.Spider):
             spider.logger.info("marked %d crawl run(s) left running by a killed crawl as "
                                "interrupted", stale)
         spider.max_doc_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE") or 50 * 2**20
+        spider.extract_timeout = crawler.settings.getfloat("INGEST_EXTRACT_TIMEOUT", 10.0)
         crawler.signals.connect(spider._closed, signal=scrapy_signals.spider_closed)
         return spider
 
@@ -229,6 +230,11 @@ class NewsSpider(scrapy.Spider):
                           f"not HTML ({response.headers.get('Content-Type', b'?').decode()})",
                           response.status)
             return
+        # Scrapy's own selector (feed links, page kind, link extraction) parses the page with
+        # libxml2 too: attribute runs past ingest.extract.MAX_ATTRIBUTES are cut first.
+        trimmed = trim_attributes(response.body)
+        if trimmed is not response.body:
+            response = response.replace(body=trimmed)
         for feed in feed_links(response.selector, response.url):
             if self._on_host(site, feed):
                 yield self.discovery_request(feed, site)
@@ -239,9 +245,17 @@ class NewsSpider(scrapy.Spider):
                           f"listing page ({kind.reason}): links followed, not stored",
                           response.status)
         else:
-            yield extract_article(response.text, response.url, profile,
-                                  fetched_at=datetime.now(timezone.utc),
-                                  template=self.templates.get(site_of(response.url)))
+            deadline = Deadline(self.extract_timeout) if self.extract_timeout > 0 else None
+            try:
+                article = extract_article(response.text, response.url, profile,
+                                          fetched_at=datetime.now(timezone.utc),
+                                          template=self.templates.get(site_of(response.url)),
+                                          deadline=deadline)
+            except ExtractionTimeout as exc:
+                self.crawler.stats.inc_value("ingest/pages/extract_timeout")
+                self._outcome(response.url, "error", str(exc), response.status)
+            else:
+                yield article
         if response.meta.get("depth", 0) < profile.max_depth:
             for link in self.link_extractors[site].extract_links(response):
                 yield from self.maybe_page(link.url, site)

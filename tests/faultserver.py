@@ -433,6 +433,16 @@ def hostile_xml(base: str, trap: str, secret: str = "/etc/hostname"
     rss = (b"<rss><channel><item><title>&file;&trap;</title><link>" + loc
            + b"?r=&file;</link></item></channel></rss>")
     xml = b'<?xml version="1.0"?>\n'
+    # The two ways past a byte-level prolog check (issue 16 item 5): a UTF-16 document (no
+    # "<!ENTITY" in its bytes) and a comment holding "<x>" inside the DOCTYPE (the prolog
+    # seemed to end there). libxml2 expands internal entities in attribute values even with
+    # resolve_entities=False, so both would put "ssss..." into a stored URL.
+    atom16 = ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE feed [' + small.decode()
+              + ']><feed xmlns="http://www.w3.org/2005/Atom"><entry><title>t</title>'
+              '<link href="' + base + 'article/1.html?a=&u;"/></entry></feed>')
+    rdf = (b'<!DOCTYPE rdf:RDF [<!-- <x> -->' + small + b']><rdf:RDF xmlns:rdf='
+           b'"http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">'
+           b'<item rdf:about="' + loc + b'?d=&u;"><title>t</title></item></rdf:RDF>')
     bomb = gzip.compress(b"<urlset>" + b" " * 60_000_000 + b"</urlset>", compresslevel=9)
     return {
         "/xml/xxe-sitemap.xml": (xml + b"<!DOCTYPE urlset [" + xxe + b"]>" + sitemap, {}),
@@ -447,6 +457,8 @@ def hostile_xml(base: str, trap: str, secret: str = "/etc/hostname"
                                            + small_map, {}),
         "/xml/xxe-feed.xml": (xml + b"<!DOCTYPE rss [" + xxe + b"]>" + rss, {}),
         "/xml/xxe-feed-late.xml": (xml + _PAD + b"<!DOCTYPE rss [" + xxe + b"]>" + rss, {}),
+        "/xml/utf16-feed.xml": (atom16.encode("utf-16"), {}),
+        "/xml/comment-doctype-feed.xml": (xml + rdf, {}),
         "/xml/bomb-sitemap.xml.gz": (bomb, {"Content-Type": "application/gzip"}),
         "/xml/bomb-transport.xml": (bomb, {"Content-Encoding": "gzip"}),
         "/xml/good-sitemap.xml": (xml + b"<urlset><url><loc>" + base.encode()

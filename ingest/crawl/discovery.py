@@ -6,7 +6,11 @@ servers we do not control, so parsing is defensive:
 
 - the XML parser never resolves entities, never loads a DTD and never touches the network
   (``resolve_entities=False, load_dtd=False, no_network=True``), and a document that declares
-  entities at all (``<!ENTITY``: XXE, "billion laughs") is refused before parsing;
+  entities at all (``<!ENTITY``: XXE, "billion laughs") is refused: before parsing, on its
+  prolog decoded in the document's own encoding (UTF-16 and UTF-32 included) with comments
+  taken out, and again after parsing, from the internal DTD subset libxml2 read, wherever
+  in the document it was (libxml2 expands internal entities in attribute values whatever
+  ``resolve_entities`` says, so no entity-declaring document may be read at all);
 - gzip is inflated incrementally and refused once it passes ``max_bytes`` (gzip bombs);
 - a document yields at most ``MAX_ENTRIES`` entries (the sitemap protocol's own limit).
 
@@ -15,6 +19,7 @@ Every refusal raises ``DiscoveryError`` with what was wrong, for the crawl's err
 
 from __future__ import annotations
 
+import codecs
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -34,8 +39,23 @@ MAX_BYTES = 50 * 1024 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
 # Entity declarations have no legitimate use in feeds or sitemaps; they are how XXE and
 # entity-expansion attacks start. Looked for in the prolog only (before the root element).
-_ENTITY_DECL = re.compile(rb"<!ENTITY", re.I)
+_ENTITY_DECL = re.compile(r"<!ENTITY", re.I)
 _PROLOG_BYTES = 64 * 1024
+# Comments are taken out of the prolog before looking for the root element: a "<x>" inside a
+# comment in the DOCTYPE must not end the prolog early (the check would skip the entities).
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
+_XML_DECL_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+# Byte order marks and the first bytes of "<?" in the encodings an XML document may use
+# without a BOM (XML 1.0, appendix F): the encoding the prolog is decoded with.
+_XML_SIGNATURES = (
+    (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (b"\x00\x00\x00<", "utf-32-be"), (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<\x00?", "utf-16-be"), (b"<\x00?\x00", "utf-16-le"),
+)
+_ENTITY_REFUSAL = ("document declares XML entities (<!ENTITY>); refused, feeds and sitemaps "
+                   "never need them")
 
 # <link rel="alternate" type=...> values that announce a feed.
 FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml",
@@ -230,6 +250,22 @@ def _parser() -> etree.XMLParser:
                            remove_pis=True, dtd_validation=False)
 
 
+def _decoded_head(body: bytes) -> str:
+    """The first ``_PROLOG_BYTES`` of ``body`` as text, in the encoding its BOM, its first
+    bytes or its XML declaration name (UTF-8 otherwise); undecodable bytes are replaced."""
+    head = body[:_PROLOG_BYTES]
+    encoding = next((enc for sig, enc in _XML_SIGNATURES if head.startswith(sig)), None)
+    if encoding is None:
+        declared = _XML_DECL_ENCODING.match(head)
+        encoding = declared.group(1).decode("ascii") if declared else "utf-8"
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        encoding = "utf-8"
+    text = head.decode(encoding, "replace")
+    return text[1:] if text.startswith("\ufeff") else text
+
+
 def parse_document(body: bytes, url: str, *, max_bytes: int = MAX_BYTES) -> Document:
     """Parse a feed or sitemap (gzipped or not) fetched from ``url``.
 
@@ -238,18 +274,22 @@ def parse_document(body: bytes, url: str, *, max_bytes: int = MAX_BYTES) -> Docu
         body = gunzip(body, max_bytes)
     if len(body) > max_bytes:
         raise DiscoveryError(f"document is {len(body)} bytes, over the {max_bytes} limit")
-    head = body[:_PROLOG_BYTES]
-    root_start = re.search(rb"<[A-Za-z]", head)
+    head = _COMMENT.sub("", _decoded_head(body))
+    root_start = re.search(r"<[A-Za-z]", head)
     prolog = head[:root_start.start()] if root_start else head
     if _ENTITY_DECL.search(prolog):
-        raise DiscoveryError("document declares XML entities (<!ENTITY>); refused, feeds and "
-                             "sitemaps never need them")
+        raise DiscoveryError(_ENTITY_REFUSAL)
     try:
         root = etree.fromstring(body, _parser())
     except etree.XMLSyntaxError as exc:
         raise DiscoveryError(f"not XML ({exc})") from None
     if root is None:
         raise DiscoveryError("not XML (empty or unreadable document)")
+    # What the parser itself read, whatever the encoding or position: an internal subset
+    # that declares entities means attribute values may hold their expansion; refused.
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is not None and next(dtd.iterentities(), None) is not None:
+        raise DiscoveryError(_ENTITY_REFUSAL)
     parse = PARSERS.get(_local(root.tag))
     if parse is None:
         raise DiscoveryError(f"root element <{_local(root.tag)}> is not a feed or sitemap; "

@@ -9,6 +9,7 @@ heuristics on the DOM; each field's source goes into ``provenance``.
 from __future__ import annotations
 
 import codecs
+import re
 from datetime import datetime, timezone
 
 import parsel
@@ -18,13 +19,14 @@ from w3lib.encoding import (html_body_declared_encoding, html_to_unicode, read_b
 
 from ..items import Article, Section
 from . import chrome, content, fields
+from .budget import Deadline, ExtractionTimeout
 from .byline import parse_byline
 from .keys import content_hash
 from .dates import extract_date_from_text
 from .metadata import jsonld_text, read_metadata
 from .text import element_text, fold, normalise, plain_text
 
-__all__ = ["extract_article", "content_hash", "decode_html"]
+__all__ = ["extract_article", "content_hash", "decode_html", "Deadline", "ExtractionTimeout"]
 
 # Pages larger than this are cut before parsing: no article needs 20 MB of markup, and the
 # cost of parsing grows with it (a hostile page must not stall the crawl).
@@ -52,6 +54,43 @@ def utf8_bytes(html: bytes) -> bytes | None:
     return html[len(codecs.BOM_UTF8):] if bom else html
 
 
+# libxml2 checks each attribute of an element against all those before it, so an element
+# with 100,000 attributes took 99 s to parse (issue 16). No real element has more than a few
+# dozen; past this many, the rest of a start tag's attributes are cut from the raw text
+# before parsing. Only start tags of at least LONG_TAG_BYTES are looked at (a cheap scan:
+# shorter ones cannot hold that many attributes), so ordinary pages pay one regex pass.
+MAX_ATTRIBUTES = 256
+LONG_TAG_BYTES = MAX_ATTRIBUTES * 2
+_LONG_TAG = re.compile(rb"<[A-Za-z][^<>]{%d,}" % LONG_TAG_BYTES)
+# An attribute: after white space (or right after a quoted value, which libxml2 accepts),
+# a name, and an optional value.
+_ATTRIBUTE = re.compile(rb"""(?:\s+|(?<=["']))[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?""")
+
+
+def trim_attributes(body: bytes, max_attributes: int = MAX_ATTRIBUTES) -> bytes:
+    """``body`` with every start tag's attributes past the first ``max_attributes`` cut."""
+    out, last = [], 0
+    for tag in _LONG_TAG.finditer(body):
+        start, end = tag.span()
+        name_end = start + 1
+        while name_end < end and body[name_end:name_end + 1].isalnum():
+            name_end += 1
+        pos, count = name_end, 0
+        while count < max_attributes:
+            attr = _ATTRIBUTE.match(body, pos, end)
+            if attr is None or attr.end() == pos:
+                break
+            pos, count = attr.end(), count + 1
+        if count == max_attributes and _ATTRIBUTE.match(body, pos, end) and \
+                _ATTRIBUTE.match(body, pos, end).end() > pos:
+            out += [body[last:pos]]
+            last = end  # the rest of the tag up to its ">" (or the next "<") is dropped
+    if not out:
+        return body
+    out.append(body[last:])
+    return b"".join(out)
+
+
 def parse_html(text: str | bytes, base_url: str | None = None):
     """The page's lxml tree. A plain etree parser, not lxml.html's: its element classes cost a
     Python call for every element touched, a fifth of extraction time. huge_tree lets deeply
@@ -59,11 +98,28 @@ def parse_html(text: str | bytes, base_url: str | None = None):
     parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True,
                               remove_comments=True, remove_pis=True)
     body = text if isinstance(text, bytes) else text.encode("utf-8", "replace")
-    body = body.replace(b"\x00", b"")
+    body = trim_attributes(body.replace(b"\x00", b""))
     root = etree.fromstring(body, parser=parser, base_url=base_url)
     if root is None:  # nothing but whitespace or a lone comment
         root = etree.fromstring(b"<html><body></body></html>", parser=parser)
+    flatten_deep(root)
     return root
+
+
+# Elements nested deeper than this are flattened into their ancestor at this depth (their
+# tags stripped, their text kept). Block paths are an element's whole ancestor chain, so
+# cost grows with blocks x depth: 2,000 nested blocks cost 40 times a plain page of that
+# size (issue 16). Real pages nest a few dozen deep (the golden and bad-input pages pass
+# unchanged); libxml2 itself gives up at 2,048.
+MAX_DEPTH = 256
+_AT_MAX_DEPTH = etree.XPath("/*" + "/*" * (MAX_DEPTH - 1))
+
+
+def flatten_deep(root) -> None:
+    """Strip the tags of elements nested deeper than MAX_DEPTH, keeping their text."""
+    for el in _AT_MAX_DEPTH(root):
+        if len(el):
+            etree.strip_tags(el, "*")
 
 
 def utc_now() -> datetime:
@@ -76,19 +132,27 @@ def _profile_get(profile, name, default=None):
 
 def extract_article(html: bytes | str, url: str, profile=None, *,
                     fetched_at: datetime | str | None = None,
-                    template=None) -> Article:
+                    template=None, deadline: Deadline | None = None) -> Article:
     """Extract the clean record of one page.
 
     ``profile`` is a ``SiteProfile`` (sites.toml) or None; ``template`` an optional set of
     learned chrome fingerprints for the page's site; ``fetched_at`` the fetch time (now when
-    omitted), used for relative dates and to reject dates in the future.
+    omitted), used for relative dates and to reject dates in the future. ``deadline`` (an
+    ``ingest.extract.budget.Deadline``) is checked between stages and inside the loops whose
+    cost grows with the page; past it ``ExtractionTimeout`` is raised (the only exception
+    extraction raises, and only when given a deadline).
     """
+    def check(stage):
+        if deadline is not None:
+            deadline.check(stage)
+
     now = _as_datetime(fetched_at)
     raw = utf8_bytes(bytes(html)) if isinstance(html, (bytes, bytearray)) else None
     text = raw[:MAX_HTML_CHARS] if raw is not None else decode_html(html)[:MAX_HTML_CHARS]
     if not text.strip():
         text = "<html></html>"
     root = parse_html(text, url)
+    check("parse")
     sel = parsel.Selector(root=root, type="html")
     provenance: dict[str, str] = {}
 
@@ -111,8 +175,11 @@ def extract_article(html: bytes | str, url: str, profile=None, *,
     if (picked := from_profile("headline")):
         head, provenance["headline"] = picked[0], "selector:sites.toml"
     head_el = _find_heading(root, head)
+    check("headline")
 
-    authors, byline, provenance["authors"] = fields.authors(root, md, url, names, head_el)
+    authors, byline, provenance["authors"] = fields.authors(root, md, url, names, head_el,
+                                                            deadline)
+    check("byline")
     if (picked := from_profile("byline")):
         byline = " ".join(picked)
         authors = parse_byline(byline, site_names=names)
@@ -142,10 +209,11 @@ def extract_article(html: bytes | str, url: str, profile=None, *,
     if (picked := from_profile("tags")):
         tag_list, provenance["tags"] = list(dict.fromkeys(picked)), "selector:sites.toml"
     lang, provenance["language"] = fields.language(md)
+    check("dates and metadata")
 
     sections, provenance["sections"] = _body(
         sel, root, md, profile, head=head, skip={byline, sect} - {None}, template=template,
-        head_el=head_el, byline=byline)
+        head_el=head_el, byline=byline, check=check)
     body_text = content.sections_text(sections)
 
     return Article(
@@ -198,12 +266,15 @@ def _find_heading(root, head):
     return None
 
 
-def _body(sel, root, md, profile, *, head, skip, template, head_el=None, byline=None):
+def _body(sel, root, md, profile, *, head, skip, template, head_el=None, byline=None,
+          check=lambda stage: None):
     """-> (sections, source)."""
     extra = [s.root for q in (_profile_get(profile, "chrome_selectors", ()) or ())
              for s in _select_elements(sel, q)]
     blocks = content.iter_blocks(root)
+    check("body blocks")
     content.mark_chrome(blocks, root, chrome.ChromeMarks(extra))
+    check("chrome")
     if template:
         template.mark(blocks)  # the site's learned template (ingest.extract.template)
     container = None
@@ -215,6 +286,7 @@ def _body(sel, root, md, profile, *, head, skip, template, head_el=None, byline=
             container, source = found[0].root, "selector:sites.toml"
     if container is None:
         container = content.choose_container(blocks)
+    check("container")
     evidence = jsonld_text(md.jsonld("articleBody"))
     kept = []
     if container is not None:

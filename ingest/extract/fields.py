@@ -129,9 +129,18 @@ BYLINE_MAX_CHARS = 200
 BYLINE_PREFIX = re.compile(r"^\s*(by|written\s+by|posted\s+by|words\s+by|von|par|por)\b", re.I)
 
 
-def byline_elements(root):
-    """Visible elements that look like a byline, in document order, outermost first."""
+# Elements whose attributes hint at a byline that are looked at, at most. A real page marks
+# a few dozen (its own byline, teasers' bylines, author boxes); a crafted one marks thousands,
+# and every candidate costs an ancestor walk and a text search: bounding them keeps
+# extraction linear in the page (issue 16: 8,000 bylines took 17.5 s).
+MAX_BYLINE_CANDIDATES = 200
+
+
+def byline_elements(root, deadline=None):
+    """Visible elements that look like a byline, in document order, outermost first (of the
+    first MAX_BYLINE_CANDIDATES elements whose attributes hint at one)."""
     found = []
+    considered = 0
     for el in root.xpath("//*[@class or @id or @itemprop or @rel]"):
         if el.tag in ("html", "body", "head"):
             continue
@@ -139,13 +148,20 @@ def byline_elements(root):
                f"{el.get('rel', '')}".lower()
         if not BYLINE_HINT.search(hint):
             continue  # cheap test first: most elements name nothing like a byline
+        considered += 1
+        if considered > MAX_BYLINE_CANDIDATES:
+            break
+        if deadline is not None:
+            deadline.check("byline candidates")
         tokens = attribute_tokens(el)
         itemprop = (el.get("itemprop") or "").split()
         rel = (el.get("rel") or "").split()
         if tokens & BYLINE_TOKENS or "author" in itemprop or "author" in rel or \
                 any(t.startswith(BYLINE_PREFIXES) and not t.startswith(NOT_BYLINE_PREFIXES)
                     for t in tokens):
-            if not any(_is_ancestor(f, el) for f in found):
+            # Found elements are disjoint and in document order: only the last one can
+            # hold ``el``.
+            if not found or not _is_ancestor(found[-1], el):
                 found.append(el)
     return found
 
@@ -182,11 +198,11 @@ def _elsewhere(el) -> bool:
     return False
 
 
-def visible_byline(root, head_el) -> tuple[str | None, object | None]:
+def visible_byline(root, head_el, deadline=None) -> tuple[str | None, object | None]:
     """The byline text a reader sees: a byline-marked element near the headline, or a short
     'By ...' line after it."""
     candidates = []
-    for el in byline_elements(root):
+    for el in byline_elements(root, deadline):
         el = _byline_line(el)
         text = spaced_text(el)
         if 2 < len(text) <= BYLINE_MAX_CHARS and not _elsewhere(el):
@@ -195,7 +211,8 @@ def visible_byline(root, head_el) -> tuple[str | None, object | None]:
         if head_el is not None:
             # The first byline after our headline; teasers' bylines come before it in the
             # page's chrome or far after it.
-            after = [c for c in candidates if _follows(head_el, c[1])]
+            following = _following(head_el, {el for _, el in candidates}, deadline)
+            after = [c for c in candidates if c[1] in following]
             if after:
                 return after[0]
         return candidates[0]
@@ -205,18 +222,32 @@ def visible_byline(root, head_el) -> tuple[str | None, object | None]:
         for i, el in enumerate(head_el.itersiblings()):
             if i >= BYLINE_SEARCH_SIBLINGS:
                 break
-            lines = [n for n in el.iter() if isinstance(n.tag, str)
-                     and BYLINE_PREFIX.match(t := spaced_text(n)) and len(t) <= BYLINE_MAX_CHARS]
+            lines = []
+            for j, n in enumerate(el.iter()):
+                if j >= BYLINE_SEARCH_NODES:
+                    break
+                if isinstance(n.tag, str) and BYLINE_PREFIX.match(t := spaced_text(n)) \
+                        and len(t) <= BYLINE_MAX_CHARS:
+                    lines.append((len(t), j, t, n))
             if lines:
-                node = min(lines, key=lambda n: len(spaced_text(n)))
-                return spaced_text(node), node
+                _, _, text, node = min(lines)
+                return text, node
     # No marked byline: a link to an author's page, outside other articles' teasers; its
     # parent is the byline ("By <a href=/author/x>Jane Doe</a>").
+    looked_at = 0
+    parent_texts: dict = {}  # siblings' links share their parent: its text is read once
     for a in root.iter("a"):
         if AUTHOR_HREF.search(a.get("href") or "") and not _elsewhere(a):
+            looked_at += 1
+            if looked_at > MAX_AUTHOR_LINKS:
+                break
+            if deadline is not None:
+                deadline.check("author links")
             parent = a.getparent()
             name = spaced_text(a)
-            text = spaced_text(parent) if parent is not None else ""
+            if parent is not None and parent not in parent_texts:
+                parent_texts[parent] = spaced_text(parent)
+            text = parent_texts[parent] if parent is not None else ""
             # A byline is the link with little around it, or a "By ..." line; a sentence
             # that links to staff pages ("The newsroom: A, B and C") is not.
             if BYLINE_PREFIX.match(text) and len(text) <= BYLINE_MAX_CHARS:
@@ -228,6 +259,12 @@ def visible_byline(root, head_el) -> tuple[str | None, object | None]:
 
 # How many of the headline's next siblings may hold an unmarked "By ..." line.
 BYLINE_SEARCH_SIBLINGS = 6
+# How many elements of each such sibling are looked at (in document order): the byline row
+# opens the sibling; the text of every element of a huge sibling, each read whole, would
+# cost the square of its size.
+BYLINE_SEARCH_NODES = 100
+# How many descendants of a byline-marked element may be the "By ..." line it holds.
+BYLINE_LINE_NODES = 50
 # Separators after which a byline line goes on with other things ("| 3 comments").
 _BYLINE_TAIL = re.compile(r"\s+[|·•]\s+.*$")
 
@@ -236,10 +273,14 @@ def _byline_line(el):
     """The element that prints the byline line: a byline-marked block may hold the line in
     a child ("By A and B" beside "Updated 3 hours ago"), and a marked name may sit in a line
     ("Posted by <span class=author>A</span> on March 3")."""
-    for node in el.iterdescendants():
-        if isinstance(node.tag, str) and BYLINE_PREFIX.match(spaced_text(node)) and \
-                spaced_text(node) != spaced_text(el):
-            return node
+    own = None
+    for i, node in enumerate(el.iterdescendants()):
+        if i >= BYLINE_LINE_NODES:
+            break
+        if isinstance(node.tag, str) and BYLINE_PREFIX.match(text := spaced_text(node)):
+            own = spaced_text(el) if own is None else own
+            if text != own:
+                return node
     if not BYLINE_PREFIX.match(spaced_text(el)):
         parent = el.getparent()
         if parent is not None and BYLINE_PREFIX.match(spaced_text(parent)) and \
@@ -248,15 +289,31 @@ def _byline_line(el):
     return el
 
 
-def _follows(anchor, el) -> bool:
-    """True when ``el`` comes after ``anchor`` in document order."""
-    for node in anchor.itersiblings():
-        if node is el or any(d is el for d in node.iterdescendants()):
-            return True
-    parent = anchor.getparent()
-    return parent is not None and parent.tag not in ("body", "html") and _follows(parent, el)
+def _following(anchor, wanted: set, deadline=None) -> set:
+    """Those of ``wanted`` that come after ``anchor`` in document order (in its following
+    siblings' subtrees, and its ancestors' up to the body): one walk for all of them, that
+    stops once all are found."""
+    hits = set()
+    node = anchor
+    while node is not None and len(hits) < len(wanted):
+        for sibling in node.itersiblings():
+            for d in sibling.iter():
+                if d in wanted:
+                    hits.add(d)
+            if deadline is not None:
+                deadline.check("byline position")
+            if len(hits) == len(wanted):
+                break
+        node = node.getparent()
+        if node is not None and node.tag in ("body", "html"):
+            break
+    return hits
 
 
+# Links to author pages looked at, at most, for an unmarked byline: a real page has a few (its
+# byline, teasers, a staff list); 5,000 in one paragraph cost 28 s when each read its parent's
+# text whole (issue 16).
+MAX_AUTHOR_LINKS = 100
 # Characters a bare author link's parent may hold besides the name ("Jane Doe | 4 min read").
 LINKED_BYLINE_SLACK = 40
 # Links to an author's page: their text is a name, whatever else the byline says.
@@ -354,7 +411,7 @@ AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", 
                "byl")
 
 
-def authors(root, md: PageMetadata, url: str, site_names, head_el):
+def authors(root, md: PageMetadata, url: str, site_names, head_el, deadline=None):
     """-> (authors, byline text, source).
 
     JSON-LD names the people when it has Person authors (right more often than the visible
@@ -362,7 +419,7 @@ def authors(root, md: PageMetadata, url: str, site_names, head_el):
     the visible byline adds roles and author-page URLs, and names the people where the page
     has no structured authors.
     """
-    byline_text, byline_el = visible_byline(root, head_el)
+    byline_text, byline_el = visible_byline(root, head_el, deadline)
     if byline_text:
         byline_text = _BYLINE_TAIL.sub("", byline_text) or byline_text
     visible = visible_people(byline_text, byline_el, url, site_names)
