@@ -8,7 +8,7 @@ import re
 from datetime import datetime, tzinfo
 from urllib.parse import urljoin, urlsplit
 
-from w3lib.url import url_query_cleaner
+from w3lib.url import safe_url_string, url_query_cleaner
 
 from ..items import Author
 from .byline import clean_author_name, dedupe_authors, parse_byline
@@ -28,7 +28,9 @@ TRACKING_PARAMS = (
 
 
 def normalise_url(url: str) -> str:
-    url = url.strip().split("#", 1)[0]
+    """No fragment, no tracking parameters, and percent-encoded (w3lib ``safe_url_string``):
+    control characters, spaces and markup characters (``<>"``) never reach a stored URL."""
+    url = safe_url_string(url.strip().split("#", 1)[0])
     return url_query_cleaner(url, TRACKING_PARAMS, remove=True, keep_fragments=False)
 
 
@@ -336,7 +338,8 @@ def web_url(base_url: str, href: str | None) -> str | None:
     if not href or not isinstance(href, str):
         return None
     absolute = urljoin(base_url, href.strip())
-    return absolute if urlsplit(absolute).scheme in ("http", "https") else None
+    return safe_url_string(absolute) if urlsplit(absolute).scheme in ("http", "https") \
+        else None
 
 
 def _jsonld_people(md: PageMetadata, base_url: str, site_names) -> list[Author]:
