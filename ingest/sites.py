@@ -23,7 +23,8 @@ KNOWN_KEYS = frozenset((
 
 # A bare host name for `hosts = [...]`: letters, digits, dots and hyphens (IDNs in their
 # xn-- form), no scheme, port or path.
-HOST_NAME = re.compile(r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$")
+_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+HOST_NAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*$")
 
 
 class SitesError(ValueError):
