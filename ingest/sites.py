@@ -18,7 +18,13 @@ SELECTOR_FIELDS = ("headline", "byline", "published_at", "modified_at", "section
 KNOWN_KEYS = frozenset((
     "start_urls", "feeds", "sitemaps", "allow", "deny", "max_depth", "timezone",
     "selectors", "chrome_selectors", "keep_blocks", "recheck_days", "enabled", "article_urls",
+    "hosts",
 ))
+
+# A bare host name for `hosts = [...]`: letters, digits, dots and hyphens (IDNs in their
+# xn-- form), no scheme, port or path.
+_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+HOST_NAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*$")
 
 
 class SitesError(ValueError):
@@ -43,6 +49,14 @@ class SiteProfile:
     # metadata says (ingest.extract.pagekind); other pages are judged by their metadata.
     article_urls: list[str] = field(default_factory=list)
     enabled: bool = True
+    # `hosts = [...]`: other host names of this site (a mobile or AMP host, an old domain).
+    # A page's rel=canonical / og:url counts only on the page's own host or one of these.
+    extra_hosts: list[str] = field(default_factory=list)
+
+    @property
+    def site_hosts(self) -> frozenset[str]:
+        """Hosts (without www.) whose URLs a page of this site may claim as its canonical."""
+        return frozenset(h.removeprefix("www.") for h in [*self.hosts, *self.extra_hosts])
 
     @property
     def hosts(self) -> list[str]:
@@ -161,13 +175,18 @@ def parse_site(name: str, data: dict) -> SiteProfile:
     recheck = data.get("recheck_days", 2.0)
     if not isinstance(recheck, (int, float)) or recheck < 0:
         raise SitesError(f"{where}: recheck_days must be a number >= 0, e.g. recheck_days = 2")
+    extra_hosts = [h.strip().lower() for h in _strings(name, data, "hosts")]
+    for h in extra_hosts:
+        if not HOST_NAME.match(h):
+            raise SitesError(f"{where}: hosts entry {h!r} is not a host name; write the bare "
+                             f"name without scheme, port or path, e.g. hosts = [\"m.example.com\"]")
     return SiteProfile(
         name=name, start_urls=start_urls, feeds=feeds, sitemaps=sitemaps, allow=allow,
         deny=deny, max_depth=max_depth, timezone=tz, selectors=dict(selectors),
         chrome_selectors=chrome_selectors,
         keep_blocks=_strings(name, data, "keep_blocks"), recheck_days=float(recheck),
         article_urls=article_urls,
-        enabled=bool(data.get("enabled", True)),
+        enabled=bool(data.get("enabled", True)), extra_hosts=extra_hosts,
     )
 
 

@@ -343,3 +343,142 @@ def test_parquet_without_pyarrow_names_the_extra(db, tmp_path, monkeypatch):
     assert not (tmp_path / "a.parquet").exists()
     with Store(db) as st:
         assert st.conn.execute("SELECT count(*) FROM export_cursors").fetchone()[0] == 0
+
+
+# --- hostile values and careless targets (issue 16 items 11 and 4) ---------------------------
+
+FORMULAS = ["=HYPERLINK(\"http://evil.example/\",\"x\")", "+1+1", "-2+3", "@SUM(A1)",
+            "\tcmd", "\rcmd"]
+
+
+@pytest.fixture
+def formula_db(tmp_path):
+    path = tmp_path / "news.db"
+    with Store(path) as st:
+        for i, text in enumerate(FORMULAS):
+            art = make_article(f"https://example.com/f{i}", body=f"Body {i}.")
+            art["headline"] = text
+            art["section"] = text
+            st.upsert_article(art)
+    return path
+
+
+def test_csv_export_guards_formula_cells_by_default(formula_db, tmp_path):
+    out = tmp_path / "a.csv"
+    result = CliRunner().invoke(main, ["export", "--db", str(formula_db), "--format", "csv",
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = read_csv(out)
+    assert sorted(r["headline"] for r in rows) == sorted("'" + f for f in FORMULAS)
+    assert all(r["section"] == r["headline"] for r in rows)
+    assert all(not r["headline"].startswith(tuple("=+-@\t\r")) for r in rows)
+    # Other formats keep the values as they are.
+    jsonl = read_jsonl(export(formula_db, tmp_path / "a.jsonl", "jsonl").path)
+    assert sorted(r["headline"] for r in jsonl) == sorted(FORMULAS)
+
+
+def test_csv_formula_guard_can_be_turned_off(formula_db, tmp_path):
+    out = tmp_path / "a.csv"
+    result = CliRunner().invoke(main, ["export", "--db", str(formula_db), "--format", "csv",
+                                       "--out", str(out), "--no-formula-guard"])
+    assert result.exit_code == 0, result.output
+    assert sorted(r["headline"] for r in read_csv(out)) == sorted(FORMULAS)
+
+
+def _export_cli(db, out, fmt="jsonl", *extra):
+    return subprocess.run(
+        [sys.executable, "-m", "ingest.cli", "export", "--db", str(db), "--format", fmt,
+         "--out", str(out), *extra], capture_output=True, cwd=ROOT, timeout=60)
+
+
+def test_export_refuses_the_database_and_its_companions_by_inode(db, tmp_path):
+    with Store(db) as st:  # leave a -wal beside it, as a crawl in progress does
+        st.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    wal = Path(f"{db}-wal")
+    keep = sqlite3.connect(db)  # holds the -wal and -shm open like a running crawl
+    try:
+        keep.execute("PRAGMA journal_mode=WAL")
+        keep.execute("CREATE TABLE IF NOT EXISTS t_keep (x)")
+        keep.commit()
+        assert wal.exists()
+        (tmp_path / "link.db").symlink_to(db)
+        os.link(db, tmp_path / "hard.db")
+        (tmp_path / "wal-link").symlink_to(wal)
+        db_before = db.read_bytes()
+        targets = [db, wal, Path(f"{db}-shm"), Path(f"{db}-journal"), tmp_path / "link.db",
+                   tmp_path / "hard.db", tmp_path / "wal-link"]
+        for target in targets:
+            result = _export_cli(db, target)
+            err = result.stderr.decode()
+            assert result.returncode != 0, target
+            assert "the database" in err and "give another file" in err, err
+            assert len(err.strip().splitlines()) == 1, err
+        assert db.read_bytes() == db_before
+        assert not Path(f"{db}-journal").exists()
+    finally:
+        keep.close()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("select count(*) from articles").fetchone()[0] == 4
+
+
+def test_export_refuses_what_is_not_a_regular_file(db, tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    (tmp_path / "dir").mkdir()
+    for target, kind in [(fifo, "a FIFO"), (Path("/dev/null"), "a device"),
+                         (tmp_path / "dir", "a directory")]:
+        result = _export_cli(db, target)
+        err = result.stderr.decode()
+        assert result.returncode != 0 and kind in err and "not a file" in err, err
+    assert sorted(os.listdir(tmp_path / "dir")) == []
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_export_to_standard_output(db, tmp_path, fmt):
+    result = _export_cli(db, "-", fmt, "--cursor", "pipe")
+    assert result.returncode == 0, result.stderr
+    (tmp_path / f"out.{fmt}").write_bytes(result.stdout)
+    assert len(READERS[fmt](tmp_path / f"out.{fmt}")) == 4
+    assert "4 articles -> standard output" in result.stderr.decode()
+    assert not (ROOT / "-").exists()
+    again = _export_cli(db, "-", fmt, "--cursor", "pipe")  # the cursor moved
+    assert again.returncode == 0 and len(again.stdout.splitlines()) == (1 if fmt == "csv"
+                                                                        else 0)
+
+
+def test_parquet_to_standard_output_is_refused(db):
+    result = _export_cli(db, "-", "parquet")
+    assert result.returncode != 0 and b"standard output" in result.stderr
+    assert result.stdout == b""
+
+
+def test_stale_part_files_of_killed_exports_are_cleaned_up(db, tmp_path):
+    out_dir = tmp_path / "exports"
+    out_dir.mkdir()
+    # A killed export: a child writes its temporary file and dies by SIGKILL mid-export.
+    code = (
+        "import os, signal, sys\n"
+        "from pathlib import Path\n"
+        "from ingest.jobs import export as e\n"
+        "def killed(records, f):\n"
+        "    f.write(b'partial'); f.flush(); os.kill(os.getpid(), signal.SIGKILL)\n"
+        "e.FORMATS['jsonl'] = killed\n"
+        "e.export(sys.argv[1], sys.argv[2], 'jsonl')\n")
+    child = subprocess.run([sys.executable, "-c", code, str(db), str(out_dir / "a.jsonl")],
+                           cwd=ROOT, timeout=60)
+    assert child.returncode == -9
+    stale = [p for p in os.listdir(out_dir) if p.endswith(".part")]
+    assert len(stale) == 1 and stale[0].startswith(".a.jsonl.")
+    # Files that are not ours, and a temporary file a running export holds, stay.
+    (out_dir / "notes.part").write_text("mine")
+    (out_dir / "b.jsonl.part").write_text("mine too")
+    import fcntl
+    fd, held = export_mod.tempfile.mkstemp(dir=out_dir, prefix=".c.jsonl.", suffix=".part")
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        assert export(db, out_dir / "b.jsonl", "jsonl").rows == 4
+    finally:
+        os.close(fd)
+    left = sorted(os.listdir(out_dir))
+    assert left == sorted(["b.jsonl", "notes.part", "b.jsonl.part", Path(held).name])

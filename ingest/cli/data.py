@@ -51,26 +51,33 @@ def _progress(label: str):
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]),
               required=True, help="jsonl: one record per line; csv: nested fields as JSON "
               "text; parquet: typed columns (needs the parquet extra).")
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The file to write (replaced at the end, never left half-written).")
+@click.option("--out", required=True, type=click.Path(allow_dash=True, path_type=Path),
+              help="The file to write (replaced at the end, never left half-written); "
+              "- for standard output (jsonl, csv). Never the database or its -wal/-shm/"
+              "-journal files, nor anything that is not a regular file.")
 @click.option("--since", help="Only articles stored or changed at or after this ISO 8601 "
               "date or time (naive = UTC).")
 @click.option("--site", help="Only this site (host name without www.).")
 @click.option("--cursor", help="A consumer name: export only what changed since this "
               "cursor's last export, then remember where it got to.")
+@click.option("--no-formula-guard", "no_formula_guard", is_flag=True,
+              help="CSV: write cells starting with = + - @ tab or CR as they are, without "
+              "the leading ' that keeps spreadsheets from running them as formulas.")
 def export_cmd(db: Path, fmt: str, out: Path, since: str | None, site: str | None,
-               cursor: str | None):
+               cursor: str | None, no_formula_guard: bool):
     """Export stored articles as JSON Lines, CSV or Parquet, whole or incrementally."""
     from ingest.jobs.export import ExportError, export
 
     try:
         with _progress(f"exporting {fmt}") as (on_total, step):
             result = export(db, out, fmt, since=since, site=site, cursor=cursor,
-                            progress=step, on_total=on_total)
+                            progress=step, on_total=on_total,
+                            formula_guard=not no_formula_guard)
     except ExportError as exc:
         raise click.ClickException(str(exc)) from None
     note = f" (cursor {result.cursor} now at change {result.cursor_seq})" if cursor else ""
-    click.echo(f"{result.rows} articles -> {result.path}{note}", err=True)
+    where = "standard output" if str(out) == "-" else result.path
+    click.echo(f"{result.rows} articles -> {where}{note}", err=True)
 
 
 @click.command("stats")

@@ -19,6 +19,7 @@ stored ETag and Last-Modified), so an unchanged page costs a 304 and no body.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -43,11 +44,17 @@ def parse_time(value: str | None) -> datetime | None:
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
+# What a stored ETag or Last-Modified may hold to be sent back: visible ASCII and spaces
+# (RFC 9110 field values). A server that sent NUL, DEL or other controls gets no conditional
+# header from us (a plain refetch) rather than its bytes echoed into our request.
+_HEADER_VALUE = re.compile(r"[\x20-\x7e]+")
+
+
 def conditional_headers(known: Known) -> dict[str, str]:
     headers = {}
-    if known.etag:
+    if known.etag and _HEADER_VALUE.fullmatch(known.etag):
         headers["If-None-Match"] = known.etag
-    if known.last_modified:
+    if known.last_modified and _HEADER_VALUE.fullmatch(known.last_modified):
         headers["If-Modified-Since"] = known.last_modified
     return headers
 

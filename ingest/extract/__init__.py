@@ -169,7 +169,8 @@ def extract_article(html: bytes | str, url: str, profile=None, *,
         found = [t for t in (_selected_text(s) for s in _select_elements(sel, query)) if t]
         return found or None
 
-    canonical, provenance["canonical_url"] = fields.canonical_url(md, url)
+    canonical, provenance["canonical_url"] = fields.canonical_url(
+        md, url, _profile_get(profile, "site_hosts", frozenset()) or frozenset())
 
     head, provenance["headline"] = fields.headline(root, md, names)
     if (picked := from_profile("headline")):

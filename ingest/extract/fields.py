@@ -8,6 +8,8 @@ import re
 from datetime import datetime, tzinfo
 from urllib.parse import urljoin, urlsplit
 
+from w3lib.url import safe_url_string
+
 from ..items import Author
 from .byline import clean_author_name, dedupe_authors, parse_byline
 from .chrome import attribute_tokens
@@ -18,14 +20,25 @@ from .text import element_text, fold
 
 # ---------------------------------------------------------------- URL, site, canonical
 
-def canonical_url(md: PageMetadata, url: str) -> tuple[str, str]:
+def canonical_url(md: PageMetadata, url: str,
+                  site_hosts: frozenset[str] | set[str] = frozenset()) -> tuple[str, str]:
+    """The page's canonical URL and its source. A rel=canonical or og:url counts only on the
+    same site as the page: its host (www. ignored) or one of ``site_hosts`` (the profile's).
+    Otherwise a page could take over another site's article (the key of ``articles``); the
+    page's own URL is the key then and the source records the claim:
+    ``"url (link:canonical names another site: https://...)"``."""
+    own = {site_of(url), *site_hosts}
+    refused = None
     for value, source in ((md.canonical, "link:canonical"),
                           (next(iter(md.meta_all("og:url")), None), "meta:og:url")):
         if value and not value.startswith(("javascript:", "data:")):
             absolute = urljoin(url, value)
             if urlsplit(absolute).scheme in ("http", "https"):
-                return normalise_url(absolute), source
-    return normalise_url(url), "url"
+                candidate = normalise_url(absolute)
+                if site_of(candidate) in own:
+                    return candidate, source
+                refused = refused or f"{source} names another site: {candidate}"
+    return normalise_url(url), f"url ({refused})" if refused else "url"
 
 
 # ---------------------------------------------------------------- headline
@@ -374,7 +387,8 @@ def web_url(base_url: str, href: str | None) -> str | None:
     if not href or not isinstance(href, str):
         return None
     absolute = urljoin(base_url, href.strip())
-    return absolute if urlsplit(absolute).scheme in ("http", "https") else None
+    return safe_url_string(absolute) if urlsplit(absolute).scheme in ("http", "https") \
+        else None
 
 
 def _jsonld_people(md: PageMetadata, base_url: str, site_names) -> list[Author]:

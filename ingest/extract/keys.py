@@ -9,7 +9,7 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
-from w3lib.url import url_query_cleaner
+from w3lib.url import safe_url_string, url_query_cleaner
 
 from .text import fold
 
@@ -24,8 +24,10 @@ _NAME_PUNCTUATION = re.compile(r"[^\w\s]")
 
 
 def normalise_url(url: str) -> str:
-    """The page's key URL: no fragment, no tracking parameters."""
-    url = url.strip().split("#", 1)[0]
+    """The page's key URL: no fragment, no tracking parameters, and percent-encoded (w3lib
+    ``safe_url_string``): control characters, spaces and markup characters (``<>"``) never
+    reach a stored URL."""
+    url = safe_url_string(url.strip().split("#", 1)[0])
     return url_query_cleaner(url, TRACKING_PARAMS, remove=True, keep_fragments=False)
 
 

@@ -26,7 +26,14 @@ BLOCK_TAGS = frozenset(
 _ODD_SPACES = {0x200B: None, 0x200C: None, 0x200D: None, 0xFEFF: None, 0xAD: None}
 # C0 control characters other than whitespace, and DEL: never text a reader sees; a page that
 # has them (NUL bytes, escape sequences) must not carry them into stored records.
-_CONTROLS = {c: None for c in (*range(0x00, 0x09), 0x0E, 0x0F, *range(0x10, 0x1C), 0x7F)}
+# C1 controls (U+0080-U+009F: CSI U+009B starts an escape sequence terminals obey) likewise.
+# Bidi overrides and isolates (U+202A-U+202E, U+2066-U+2069) reorder the text around them
+# ("Trojan Source"): a headline could display as something other than what is stored. The
+# marks U+200E/U+200F only hint direction and are kept.
+_C1_CONTROLS = tuple(range(0x80, 0xA0))
+_BIDI_CONTROLS = (*range(0x202A, 0x202F), *range(0x2066, 0x206A))
+_CONTROLS = {c: None for c in (*range(0x00, 0x09), 0x0E, 0x0F, *range(0x10, 0x1C), 0x7F,
+                               *_C1_CONTROLS, *_BIDI_CONTROLS)}
 _DROP_CHARS = {**_ODD_SPACES, **_CONTROLS}
 _DROP_RE = re.compile("[" + "".join(re.escape(chr(c)) for c in _DROP_CHARS) + "]")
 

@@ -20,9 +20,14 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import fcntl
+import functools
 import json
 import os
+import re
 import sqlite3
+import stat
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -143,9 +148,27 @@ def write_jsonl(records: Iterable[dict], out: IO[bytes]) -> int:
     return n
 
 
-def write_csv(records: Iterable[dict], out: IO[bytes]) -> int:
-    """One column per record field, in the contract's order; nested fields as JSON text."""
+# A spreadsheet opening a CSV runs a cell that starts with one of these as a formula
+# (OWASP "CSV injection"; tab and carriage return are read as the start of a cell by some).
+# The usual guard: such a cell is written with a leading apostrophe, which spreadsheets show
+# as text and do not evaluate. On by default; `ingest export --no-formula-guard` turns it off.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def guard_formula(value: Any) -> Any:
+    """``value`` prefixed with ``'`` when it is text a spreadsheet would run as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def write_csv(records: Iterable[dict], out: IO[bytes], *, formula_guard: bool = True) -> int:
+    """One column per record field, in the contract's order; nested fields as JSON text.
+    With ``formula_guard`` (the default) cells that would run as formulas get a leading ``'``.
+    """
     import io
+
+    cell = guard_formula if formula_guard else (lambda v: v)
 
     text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
     try:
@@ -153,8 +176,8 @@ def write_csv(records: Iterable[dict], out: IO[bytes]) -> int:
         writer.writeheader()
         n = 0
         for n, record in enumerate(records, start=1):
-            writer.writerow({k: (json.dumps(v, ensure_ascii=False) if k in NESTED_FIELDS
-                                 else v) for k, v in record.items()})
+            writer.writerow({k: cell(json.dumps(v, ensure_ascii=False) if k in NESTED_FIELDS
+                                     else v) for k, v in record.items()})
         text.flush()
     finally:
         text.detach()  # leave the binary file open for the caller to close
@@ -217,11 +240,78 @@ FORMATS: dict[str, Writer] = {
 
 # --- the export --------------------------------------------------------------------------------
 
+# The temporary files of atomic_output: ".<target name>.<8 random chars of mkstemp>.part".
+# Only names of this pattern are ever cleaned up (clean_stale_parts).
+PART_PATTERN = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.part$")
+
+# Companion files SQLite keeps beside a database; writing over one corrupts the database.
+DB_COMPANIONS = ("", "-wal", "-shm", "-journal")
+
+
+def check_target(out: Path, db_path: str | os.PathLike) -> None:
+    """Refuse an ``--out`` that is the database or one of its companion files (by device and
+    inode, so a symlink or a hard link is caught too; by resolved name for a companion not
+    there yet), or that exists and is not a regular file (a directory, device, FIFO, socket).
+    """
+    db = Path(db_path)
+    try:
+        st = os.stat(out)  # follows symlinks: what a write would reach
+    except FileNotFoundError:
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        kind = ("a directory" if stat.S_ISDIR(st.st_mode) else
+                "a FIFO" if stat.S_ISFIFO(st.st_mode) else
+                "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else
+                "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file")
+        raise ExportError(f"--out {out} is {kind}, not a file; give a file path "
+                          "(or - for standard output)")
+    target = out.resolve()
+    for suffix in DB_COMPANIONS:
+        companion = Path(f"{db}{suffix}")
+        same = target == companion.resolve()
+        if not same and st is not None:
+            with contextlib.suppress(FileNotFoundError):
+                cst = os.stat(companion)
+                same = (cst.st_dev, cst.st_ino) == (st.st_dev, st.st_ino)
+        if same:
+            what = "the database" if not suffix else f"the database's {suffix[1:]} file"
+            raise ExportError(f"--out {out} is {what} ({companion}); give another file, "
+                              "the export would destroy it")
+
+
+def clean_stale_parts(directory: Path) -> list[Path]:
+    """Remove the temporary files of killed exports in ``directory``: names of our
+    PART_PATTERN that no running export holds. A running export keeps an exclusive flock on
+    its temporary file, which the kernel releases when that process ends however it ends."""
+    removed = []
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+        for entry in os.scandir(directory):
+            if not PART_PATTERN.match(entry.name) or not entry.is_file(follow_symlinks=False):
+                continue
+            try:
+                fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
+            except (FileNotFoundError, OSError):
+                continue  # gone already, or not ours to open
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # an export is writing it right now
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+            finally:
+                os.close(fd)
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_output(path: Path) -> Iterator[IO[bytes]]:
     """A binary file that becomes ``path`` only when the block succeeds."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    clean_stale_parts(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    fcntl.flock(fd, fcntl.LOCK_EX)  # "in use": clean_stale_parts of another export skips it
     try:
         with os.fdopen(fd, "wb") as f:
             yield f
@@ -246,8 +336,10 @@ def get_cursor(conn: sqlite3.Connection, name: str) -> dict | None:
 def export(db_path: str | os.PathLike, out: str | os.PathLike, fmt: str, *,
            since: str | None = None, site: str | None = None, cursor: str | None = None,
            progress: Callable[[int], Any] | None = None,
-           on_total: Callable[[int], Any] | None = None) -> ExportResult:
+           on_total: Callable[[int], Any] | None = None,
+           formula_guard: bool = True) -> ExportResult:
     """Write the articles of ``db_path`` to ``out`` in format ``fmt`` (a key of FORMATS).
+    ``out`` of ``-`` is standard output (jsonl and csv). ``formula_guard``: see write_csv.
 
     ``progress(n)`` is called after each record with 1; ``on_total(total)`` once before the
     first record, with the number of records to come.
@@ -260,7 +352,16 @@ def export(db_path: str | os.PathLike, out: str | os.PathLike, fmt: str, *,
         raise ExportError(f"no database at {db_path}; crawl first or pass --db")
     since_iso = parse_since(since) if since else None
     filters = {"since": since_iso, "site": site}
+    to_stdout = str(out) == "-"
+    if to_stdout and fmt == "parquet":
+        raise ExportError("parquet cannot be written to standard output; give --out a file "
+                          "path, or use --format jsonl or csv with --out -")
     out_path = Path(out)
+    if not to_stdout:
+        check_target(out_path, db_path)
+    writer = FORMATS[fmt]
+    if fmt == "csv":
+        writer = functools.partial(writer, formula_guard=formula_guard)
     with Store(db_path) as store:
         conn = store.conn
         after = 0
@@ -285,8 +386,12 @@ def export(db_path: str | os.PathLike, out: str | os.PathLike, fmt: str, *,
                 if progress:
                     progress(1)
 
-        with atomic_output(out_path) as f:
-            rows = FORMATS[fmt](records(), f)
+        if to_stdout:
+            rows = writer(records(), sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        else:
+            with atomic_output(out_path) as f:
+                rows = writer(records(), f)
         if cursor:
             with store.transaction() as wconn:
                 wconn.execute(
@@ -297,6 +402,6 @@ def export(db_path: str | os.PathLike, out: str | os.PathLike, fmt: str, *,
                     " format = excluded.format, path = excluded.path",
                     {"name": cursor, "seq": upto, "filters": json.dumps(filters),
                      "at": utcnow_iso(), "rows": rows, "format": fmt,
-                     "path": str(out_path.resolve())},
+                     "path": "-" if to_stdout else str(out_path.resolve())},
                 )
     return ExportResult(out_path, fmt, rows, cursor, upto if cursor else None)

@@ -30,8 +30,9 @@ TABLES: dict[str, Relation] = {
         "One row per canonical URL: the latest content of an article.",
         {
             "id": "Row id; referenced by the other tables as article_id.",
-            "canonical_url": "rel=canonical / og:url, normalised (no fragment, no tracking "
-                             "parameters). Unique.",
+            "canonical_url": "rel=canonical / og:url when on the page's own site (its host "
+                             "or the profile's hosts), else the page's URL; normalised (no "
+                             "fragment, no tracking parameters). Unique.",
             "url": "The URL the article was last fetched from, after redirects.",
             "site": "Host name without \"www.\", e.g. arstechnica.com.",
             "headline": "The article's headline (not the page title with the site name).",
