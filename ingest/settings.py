@@ -34,6 +34,13 @@ INGEST_DUPLICATE_SIMILARITY = 0.8
 INGEST_STORE_BATCH = 200
 # ... and at least this often, so that a slow, polite crawl still stores as it goes.
 INGEST_STORE_FLUSH_SECONDS = 1.0
+# Largest size, in SQLite pages (4 KiB each), the crawl's writers may grow the database to
+# (0 = SQLite's own limit). Past it writes fail as on a full disk: the crawl stops and exits
+# 2 with one line naming the database, instead of filling the disk the database shares.
+INGEST_DB_MAX_PAGES = 0
+# `scrapy crawl` is ingest/commands/crawl.py: Scrapy's, exiting non-zero when a component
+# asked for it (ingest/exitstatus.py), e.g. the database could not be written.
+COMMANDS_MODULE = "ingest.commands"
 
 # --- politeness -------------------------------------------------------------------------
 # Say who we are and where to read about us; publishers block anonymous scrapers.
