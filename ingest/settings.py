@@ -83,6 +83,10 @@ TELNETCONSOLE_ENABLED = False
 # host is refused before any connection, robots.txt included (ingest/netguard.py).
 DOWNLOADER_MIDDLEWARES = {
     "ingest.middlewares.NetGuardMiddleware": 40,
+    # Scrapy's offsite filter, recording in `pages` what it filters (a link, feed or sitemap
+    # redirected to another host), which Scrapy's own drops without a trace.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "ingest.middlewares.RecordedOffsiteMiddleware": 50,
     # Retry-After on 429/503 (ingest/retry_after.py). 560: it sees responses before
     # RetryMiddleware (550), which would retry at once.
     "ingest.retry_after.RetryAfterMiddleware": 560,
