@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 
+from scrapy import signals
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.exceptions import IgnoreRequest
 from twisted.internet.error import DNSLookupError
@@ -82,7 +83,23 @@ class NetGuardMiddleware:
 
 class RecordedOffsiteMiddleware(OffsiteMiddleware):
     """Scrapy's OffsiteMiddleware, plus a ``pages`` row for each page, feed or sitemap
-    request it filters (robots.txt and other requests of no site are filtered as before)."""
+    request it filters (robots.txt and other requests of no site are filtered as before),
+    and for each one that redirected to a URL this run requested already (the scheduler's
+    duplicate filter drops it, again silently)."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        mw = super().from_crawler(crawler)
+        crawler.signals.connect(mw.request_dropped, signal=signals.request_dropped)
+        return mw
+
+    def request_dropped(self, request, spider=None):
+        origin = (request.meta.get("redirect_urls") or [None])[0]
+        if SITE_META in request.meta and origin and origin != request.url:
+            self.crawler.signals.send_catch_log(
+                signal=ingest_signals.page_outcome, url=origin, outcome="skipped",
+                reason=f"redirected to {request.url}, requested already in this run"[:500],
+                status=None)
 
     def process_request(self, request, spider=None):
         try:

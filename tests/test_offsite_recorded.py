@@ -16,11 +16,15 @@ def test_link_feed_and_sitemap_redirected_off_site_each_get_a_row(tmp_path):
         site.set("/robots.txt", "User-agent: *\n", "text/plain")
         site.set("/", "<html><head><title>Home</title></head><body><h1>Home</h1>"
                  "<a href='/stories/kept.html'>kept</a> <a href='/stories/moved.html'>moved</a>"
+                 " <a href='/stories/old.html'>old</a>"
                  "</body></html>")
         site.set("/stories/kept.html", article_html("A kept story",
                                                     published="2025-01-15T09:00:00+00:00"))
         for path in ("/stories/moved.html", "/feed.xml", "/sitemap.xml"):
             site.set(path, "", status=302, headers={"Location": away + path})
+        # an old address of a page the crawl fetches anyway: the redirect is a duplicate
+        site.set("/stories/old.html", "", status=302,
+                 headers={"Location": site.url("/stories/kept.html")})
         sites_file = tmp_path / "sites.toml"
         sites_file.write_text(
             f'[sites.local]\nstart_urls = ["{site.url("/")}"]\n'
@@ -39,3 +43,5 @@ def test_link_feed_and_sitemap_redirected_off_site_each_get_a_row(tmp_path):
         assert row.startswith("skipped: redirected off-site to " + away + path), row
         assert "offsite" in row
     assert rows[site.url("/stories/kept.html")].startswith("stored")
+    assert rows[site.url("/stories/old.html")] == (
+        f"skipped: redirected to {site.url('/stories/kept.html')}, requested already in this run")
