@@ -39,6 +39,13 @@ INGEST_STORE_FLUSH_SECONDS = 1.0
 # recorded in `pages` as an error with the reason and the crawl goes on (checked between
 # extraction's stages and inside its loops: ingest/extract/budget.py).
 INGEST_EXTRACT_TIMEOUT = 10.0
+# Largest size, in SQLite pages (4 KiB each), the crawl's writers may grow the database to
+# (0 = SQLite's own limit). Past it writes fail as on a full disk: the crawl stops and exits
+# 2 with one line naming the database, instead of filling the disk the database shares.
+INGEST_DB_MAX_PAGES = 0
+# `scrapy crawl` is ingest/crawl/commands/crawl.py: Scrapy's, exiting non-zero when a component
+# asked for it (ingest/crawl/exitstatus.py), e.g. the database could not be written.
+COMMANDS_MODULE = "ingest.crawl.commands"
 
 # --- politeness -------------------------------------------------------------------------
 # Say who we are and where to read about us; publishers block anonymous scrapers.
@@ -81,6 +88,10 @@ TELNETCONSOLE_ENABLED = False
 # host is refused before any connection, robots.txt included (ingest/crawl/netguard.py).
 DOWNLOADER_MIDDLEWARES = {
     "ingest.crawl.middlewares.NetGuardMiddleware": 40,
+    # Scrapy's offsite filter, recording in `pages` what it filters (a link, feed or sitemap
+    # redirected to another host), which Scrapy's own drops without a trace.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "ingest.crawl.middlewares.RecordedOffsiteMiddleware": 50,
     # Retry-After on 429/503 (ingest/crawl/retry_after.py). 560: it sees responses before
     # RetryMiddleware (550), which would retry at once.
     "ingest.crawl.retry_after.RetryAfterMiddleware": 560,

@@ -31,7 +31,8 @@ logger = logging.getLogger(__name__)
 
 class BatchWriter:
     def __init__(self, store, *, size: int, page_outcomes: dict[str, str],
-                 run_id: int | None = None, on_commit: Callable[[int], None] | None = None):
+                 run_id: int | None = None, on_commit: Callable[[int], None] | None = None,
+                 on_error: Callable[[Exception], None] | None = None):
         if size < 1:
             raise ValueError(f"INGEST_STORE_BATCH must be at least 1, not {size}")
         self.store = store
@@ -39,6 +40,7 @@ class BatchWriter:
         self.run_id = run_id
         self.page_outcomes = page_outcomes
         self.on_commit = on_commit
+        self.on_error = on_error   # told of every write error (the store pipeline's exit status)
         self.articles: list[tuple[dict, dict, Deferred]] = []
         self.pages: list[dict] = []
 
@@ -75,6 +77,8 @@ class BatchWriter:
                         outcome = self.store.upsert_article(record, run_id=self.run_id)
                     except sqlite3.Error as exc:  # this record only: its savepoint rolled back
                         failed.append((d, exc))
+                        if self.on_error:
+                            self.on_error(exc)
                         self.store.record_page(**page, outcome="error",
                                                reason=f"store failed: {exc}", run_id=self.run_id)
                         continue
@@ -88,6 +92,8 @@ class BatchWriter:
             logger.error("store: a batch of %d articles and %d pages could not be written "
                          "(%s); their items fail and the next crawl fetches them again",
                          len(articles), len(pages), exc)
+            if self.on_error:
+                self.on_error(exc)
             for _record, _page, d in articles:
                 d.errback(exc)
             return len(articles) + len(pages)

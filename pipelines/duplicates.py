@@ -23,7 +23,8 @@ class DuplicatePipeline:
         return cls(crawler, crawler.settings.get("INGEST_DB"), threshold)
 
     def open_spider(self, spider=None):
-        self.store = Store(self.db_path)
+        self.store = Store(self.db_path, max_pages=self.crawler.settings.getint(
+                "INGEST_DB_MAX_PAGES", 0))
 
     def close_spider(self, spider=None):
         if self.store is not None:

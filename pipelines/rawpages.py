@@ -62,7 +62,8 @@ class RawPagePipeline:
 
     def open_spider(self, spider=None):
         if self.keep_raw or self.learn:
-            self.store = Store(self.db_path)
+            self.store = Store(self.db_path, max_pages=self.crawler.settings.getint(
+                "INGEST_DB_MAX_PAGES", 0))
 
     def close_spider(self, spider=None):
         self.pending.clear()

@@ -9,14 +9,17 @@ closes it with the crawl's stats.
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
+import sys
 
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.utils.asyncio import create_looping_call
-from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 
+from ingest.crawl import exitstatus
 from ingest.crawl import signals as ingest_signals
-from ingest.store import Store, utcnow_iso
+from ingest.store import Store, storage_failure, utcnow_iso
 from pipelines.batching import BatchWriter
 from ingest.crawl.meta import PAGE_META
 
@@ -28,8 +31,13 @@ PAGE_OUTCOMES = {"new": "stored", "updated": "updated", "unchanged": "unchanged"
 
 
 class StorePipeline:
-    def __init__(self, crawler, db_path: str, *, batch: int = 1, flush_seconds: float = 1.0):
+    def __init__(self, crawler, db_path: str, *, batch: int = 1, flush_seconds: float = 1.0,
+                 max_pages: int = 0):
         self.crawler = crawler
+        self.max_pages = max_pages
+        # The one line naming the database and the fix, once a write failed because the
+        # database file cannot be written or read (full disk, corruption): the crawl stops.
+        self.storage_failed: str | None = None
         # Writes are batched (pipelines/batching.py): an item returns only once committed.
         self.batch = batch
         self.flush_seconds = flush_seconds
@@ -47,7 +55,8 @@ class StorePipeline:
         settings = crawler.settings
         pipe = cls(crawler, settings.get("INGEST_DB"),
                    batch=settings.getint("INGEST_STORE_BATCH", 1),
-                   flush_seconds=settings.getfloat("INGEST_STORE_FLUSH_SECONDS", 1.0))
+                   flush_seconds=settings.getfloat("INGEST_STORE_FLUSH_SECONDS", 1.0),
+                   max_pages=settings.getint("INGEST_DB_MAX_PAGES", 0))
         crawler.signals.connect(pipe.response_received, signal=signals.response_received)
         crawler.signals.connect(pipe.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(pipe.spider_closed, signal=signals.spider_closed)
@@ -58,13 +67,13 @@ class StorePipeline:
 
     def open_spider(self, spider=None):
         spider = spider or self.crawler.spider
-        self.store = Store(self.db_path)
+        self.store = Store(self.db_path, max_pages=self.max_pages)
         args = {k: getattr(spider, k, None) for k in ("site_arg", "start_arg")}
         self.run_id = self.store.start_run(spider.name, site=args.get("site_arg"),
                                            args={k: v for k, v in args.items() if v})
         spider.logger.info("storing into %s (crawl run %s)", self.db_path, self.run_id)
         self.writer = BatchWriter(self.store, size=self.batch, run_id=self.run_id,
-                                  page_outcomes=PAGE_OUTCOMES)
+                                  page_outcomes=PAGE_OUTCOMES, on_error=self.write_failed)
         if self.batch > 1:
             if self.flush_seconds <= 0:
                 raise ValueError(f"INGEST_STORE_FLUSH_SECONDS must be > 0, not "
@@ -82,14 +91,39 @@ class StorePipeline:
             self._page(url, status=status, outcome="skipped", reason="no item produced",
                        etag=etag, last_modified=modified)
         self.responses.clear()
-        self.writer.flush()
+        if self.writer is not None:
+            self.writer.flush()
         stats = dict(self.stats.get_stats())
         reason = stats.get("finish_reason", "finished")
-        self.store.finish_run(self.run_id, stats=stats,
-                              status="finished" if reason == "finished" else str(reason))
-        self.store.close()
-        self.store = None
-        self.writer = None
+        if self.storage_failed:
+            reason = "storage_failed"
+        try:
+            self.store.finish_run(self.run_id, stats=stats,
+                                  status="finished" if reason == "finished" else str(reason))
+        except sqlite3.Error as exc:  # the run row cannot be closed: said, and exit non-zero
+            self.write_failed(exc)
+            if not self.storage_failed:
+                raise
+        finally:
+            self.store.close()
+            self.store = None
+            self.writer = None
+        if self.storage_failed:
+            # Last, so that it is the line a cron mail ends with (and the exit status says so).
+            print(self.storage_failed, file=sys.stderr, flush=True)
+
+    def write_failed(self, exc: Exception) -> None:
+        """A write failed. When the database file itself is the problem (full, corrupt,
+        read-only) nothing more can be stored: stop the crawl and exit non-zero."""
+        line = storage_failure(exc, self.db_path)
+        if line is None or self.storage_failed:
+            return
+        self.storage_failed = line
+        self.crawler.spider.logger.error("%s", line)
+        exitstatus.request_status(self.crawler, exitstatus.STORAGE_FAILED, line)
+        engine = self.crawler.engine
+        if engine is not None and engine.spider is not None and engine.running:
+            deferred_from_coro(engine.close_spider_async(reason="storage_failed"))
 
     # ---- signals
     def response_received(self, response, request, spider=None):
@@ -111,6 +145,8 @@ class StorePipeline:
 
     def item_error(self, item, response=None, spider=None, failure=None):
         """A pipeline raised (not DropItem): the page is recorded as an error, not lost."""
+        if failure is not None and isinstance(failure.value, sqlite3.Error):
+            self.write_failed(failure.value)   # e.g. the raw pages pipeline on a full disk
         url = getattr(item, "url", None)
         if url is not None:
             self._finish_page(url, outcome="error", reason=_failure_reason("pipeline", failure),
@@ -125,7 +161,8 @@ class StorePipeline:
     def spider_closed(self, spider=None, reason=None):
         # Scrapy sets finish_reason only after the pipelines have closed, so close_spider saw
         # none: a crawl stopped by Ctrl-C/SIGTERM ("shutdown") gets its real reason here.
-        if reason and reason != "finished" and self.run_id is not None:
+        if reason and reason != "finished" and self.run_id is not None \
+                and not self.storage_failed:
             with Store(self.db_path) as store, store.transaction() as conn:
                 conn.execute("UPDATE crawl_runs SET status = ? WHERE id = ? AND status = "
                              "'finished'", (str(reason), self.run_id))

@@ -29,7 +29,7 @@ from twisted.python.failure import Failure
 
 from ingest.crawl import signals
 from ingest.crawl.middlewares import RefusedRequest
-from ingest.crawl.crawllock import ALL_SITES, CrawlLocked, SiteLocks
+from ingest.crawl.crawllock import ALL_SITES, CrawlLocked, SiteLocks, host_keys
 from ingest.store.crawlstate import CrawlState
 from ingest.crawl.discovery import DiscoveryError, feed_links, parse_document, robots_sitemaps
 from ingest.extract import Deadline, ExtractionTimeout, extract_article, trim_attributes
@@ -82,7 +82,10 @@ class NewsSpider(scrapy.Spider):
         spider.templates = templates_for_crawl(
             db, spider.profiles, enabled=crawler.settings.getbool("INGEST_TEMPLATES", True))
         whole = not (spider.site_arg or spider.start_arg)
-        spider.locks = SiteLocks(db, list(spider.profiles) + ([ALL_SITES] if whole else []))
+        # Keyed by site name and by host: an ad-hoc -a start= crawl of a configured site's
+        # host is the same site (ingest.crawl.crawllock).
+        spider.locks = SiteLocks(db, list(spider.profiles) + host_keys(hosts)
+                                 + ([ALL_SITES] if whole else []))
         try:
             spider.locks.acquire()
         except CrawlLocked as exc:

@@ -140,6 +140,71 @@ def test_lock_of_a_killed_process_is_not_stale(tmp_path):
         assert lock.held == {"a"} and time.monotonic() < deadline
 
 
+def _hold_in_another_process(db, keys):
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time; from ingest.crawl.crawllock import SiteLocks; "
+         f"lock = SiteLocks({str(db)!r}, {keys!r}).acquire(); print('locked', flush=True); "
+         "time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True, cwd=os.path.dirname(os.path.dirname(__file__)))
+    assert holder.stdout.readline().strip() == "locked"
+    return holder
+
+
+@pytest.mark.parametrize("link", ["symlink", "hard link", "relative path"])
+def test_lock_is_the_database_files_whatever_its_name(tmp_path, link, monkeypatch):
+    """Issue 16 item 8: another name of the same database file is the same lock."""
+    db = tmp_path / "data" / "news.db"
+    holder = _hold_in_another_process(db, ["a"])   # creates the (empty) database file
+    try:
+        other = tmp_path / "elsewhere.db"
+        if link == "symlink":
+            other.symlink_to(db)
+        elif link == "hard link":
+            other = db.parent / "other.db"
+            os.link(db, other)
+        else:
+            monkeypatch.chdir(tmp_path / "data")
+            other = "./news.db"
+        with pytest.raises(CrawlLocked, match=rf"site 'a' is already being crawled .* by "
+                                              rf"process {holder.pid}"):
+            SiteLocks(other, ["a"]).acquire()
+        with SiteLocks(other, ["b"]) as unrelated:   # another site of it is free
+            assert unrelated.held == {"b"}
+    finally:
+        holder.kill()
+        holder.wait(10)
+        holder.stdout.close()
+    with SiteLocks(other, ["a"]) as lock:
+        assert lock.held == {"a"}
+
+
+def test_adhoc_start_crawl_of_a_configured_host_is_excluded(tmp_path):
+    """-a site=NAME and -a start=URL of the same host are one site: real crawls."""
+    from .servers import TestSite, article_html, crawl, spawn_crawl
+
+    db = tmp_path / "news.db"
+    with TestSite() as site:
+        site.set("/", "<html><head><title>Home</title></head><body><h1>Home</h1>"
+                 + "".join(f"<a href='/s/{i}.html'>{i}</a>" for i in range(6)) + "</body></html>")
+        for i in range(6):
+            site.set(f"/s/{i}.html", article_html(f"Story {i}", published="2025-01-15T09:00:00Z"))
+        site.hold("/s/", after=1)   # the first crawl waits on its pages, holding its lock
+        sites_file = tmp_path / "sites.toml"
+        sites_file.write_text(f'[sites.local]\nstart_urls = ["{site.url("/")}"]\n')
+        first = spawn_crawl(db, site="local", sites_file=sites_file)
+        try:
+            deadline = time.monotonic() + 30
+            while site.count("/") == 0 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            second = crawl(db, start=site.url("/"))
+        finally:
+            site.release()
+            first.communicate(timeout=60)
+    assert second.returncode == 1, second.stderr[-2000:]
+    assert "host '127.0.0.1' is already being crawled" in second.stderr
+
+
 def test_retry_after_values():
     assert retry_after_seconds(b"120") == 120.0
     now = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)

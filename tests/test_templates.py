@@ -307,6 +307,38 @@ def test_reextract_site_names_the_fix(tmp_path):
     assert reextract(db, site="ledger", profiles={"ledger": profile}).pages == 12
 
 
+def test_reextract_never_writes_an_older_fetch_over_a_newer_crawl(tmp_path):
+    """A crawl stores a newer fetch of a page after reextract extracted the older one and
+    before it writes back: the crawl's version stays, the page is reported as skipped."""
+    db = stored_site(tmp_path)
+    path, url, _art = article_pages()[0]
+    newer = path.read_bytes().replace(b"began processing its first test wafers",
+                                      b"A correction added later. It began processing wafers")
+    crawled_at = "2026-11-28T00:00:00+00:00"
+
+    def crawl_stores_newer_fetch(write_url):
+        if write_url != url:
+            return
+        with Store(db) as crawl:   # another connection, as the crawl's own
+            crawl.upsert_article(clean_article(extract_article(newer, url,
+                                                               fetched_at=crawled_at)))
+            save_raw_page(crawl, url, newer, fetched_at=crawled_at,
+                          headers={"Content-Type": "text/html; charset=utf-8"})
+
+    report = reextract(db, jobs=1, before_write=crawl_stores_newer_fetch)
+    assert [u for u, _why in report.stale] == [url]
+    assert "newer fetch" in report.stale[0][1] and "1 skipped" in report.summary()
+    assert report.updated == 11
+    con = sqlite3.connect(db)
+    body, fetched = con.execute("SELECT body_text, fetched_at FROM articles WHERE url = ?",
+                                (url,)).fetchone()
+    con.close()
+    assert "A correction added later." in body and fetched.startswith("2026-11-28")
+    # the next run re-extracts the newer fetch
+    again = reextract(db, jobs=1)
+    assert not again.stale
+
+
 # --- duplicates ----------------------------------------------------------------------------
 
 def test_exact_and_near_copies_linked_to_the_original(tmp_path):

@@ -5,12 +5,19 @@ robots.txt middlewares and so before any connection: redirects (which keep the
 ``dont_filter`` of a start request and so pass the offsite filter) and links to a private,
 loopback or link-local address other than the site's own configured host are refused with
 ``RefusedRequest``; the spider's errback records them in ``pages`` as outcome "refused".
+
+RecordedOffsiteMiddleware is Scrapy's offsite filter, which drops an off-site request when it
+is scheduled, silently (no errback, no signal): a followed link, feed or sitemap that
+redirects to another host vanished. This one records the URL the crawl asked for in
+``pages`` (outcome "skipped", the reason naming where it redirected) before dropping it.
 """
 
 from __future__ import annotations
 
 import logging
 
+from scrapy import signals
+from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.exceptions import IgnoreRequest
 from twisted.internet.error import DNSLookupError
 from twisted.internet.error import TimeoutError as DNSTimeout
@@ -19,6 +26,7 @@ from scrapy.utils.httpobj import urlparse_cached
 
 from ingest.crawl import netguard
 from ingest.crawl.meta import PAGE_META
+from ingest.crawl import signals as ingest_signals
 
 logger = logging.getLogger(__name__)
 
@@ -71,3 +79,37 @@ class NetGuardMiddleware:
             logger.warning("%s: %s", request.url, reason)
             raise RefusedRequest(reason)
         return None
+
+
+class RecordedOffsiteMiddleware(OffsiteMiddleware):
+    """Scrapy's OffsiteMiddleware, plus a ``pages`` row for each page, feed or sitemap
+    request it filters (robots.txt and other requests of no site are filtered as before),
+    and for each one that redirected to a URL this run requested already (the scheduler's
+    duplicate filter drops it, again silently)."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        mw = super().from_crawler(crawler)
+        crawler.signals.connect(mw.request_dropped, signal=signals.request_dropped)
+        return mw
+
+    def request_dropped(self, request, spider=None):
+        origin = (request.meta.get("redirect_urls") or [None])[0]
+        if SITE_META in request.meta and origin and origin != request.url:
+            self.crawler.signals.send_catch_log(
+                signal=ingest_signals.page_outcome, url=origin, outcome="skipped",
+                reason=f"redirected to {request.url}, requested already in this run"[:500],
+                status=None)
+
+    def process_request(self, request, spider=None):
+        try:
+            return super().process_request(request)
+        except IgnoreRequest as exc:
+            if SITE_META in request.meta:
+                origin = (request.meta.get("redirect_urls") or [request.url])[0]
+                reason = (f"redirected off-site to {request.url} ({exc})"
+                          if origin != request.url else f"off-site ({exc})")
+                self.crawler.signals.send_catch_log(
+                    signal=ingest_signals.page_outcome, url=origin, outcome="skipped",
+                    reason=reason[:500], status=None)
+            raise

@@ -17,11 +17,13 @@ writes to the database.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 
 from ingest.store.duplicates import DEFAULT_THRESHOLD, link_duplicates
 from ingest.extract import decode_html, extract_article
@@ -48,6 +50,9 @@ class ReextractReport:
     new: int = 0              # a stored page whose canonical URL had no row (e.g. changed)
     not_articles: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
     superseded: int = 0       # an older fetch of a canonical URL a newer page holds
+    # (url, why): a crawl stored a newer fetch of the page while it was being re-extracted,
+    # so the re-extracted (older) record was not written over it
+    stale: list[tuple[str, str]] = field(default_factory=list)
     templates: list[dict] = field(default_factory=list)
     duplicates: int = 0
 
@@ -58,13 +63,17 @@ class ReextractReport:
         lines = [f"re-extracted {self.pages} pages: {self.updated} updated (new revision), "
                  f"{self.refreshed} refreshed in place, {self.unchanged} unchanged, "
                  f"{self.new} new, {len(self.not_articles)} no longer articles (kept as they "
-                 f"were), {self.superseded} superseded by a newer fetch"]
+                 f"were), {self.superseded} superseded by a newer fetch, {len(self.stale)} skipped "
+                 f"(a crawl stored a newer fetch meanwhile; run reextract again to include "
+                 f"them)"]
         for t in self.templates:
             lines.append(f"template of {t['site']}: {t['template_blocks']} blocks "
                          f"({t['pages']} articles, a block on {t['pages_needed']} or more)")
         lines.append(f"articles linked as duplicates: {self.duplicates}")
         for url, reason in self.not_articles[:10]:
             lines.append(f"  not an article now: {url}: {reason}")
+        for url, reason in self.stale[:10]:
+            lines.append(f"  skipped: {url}: {reason}")
         return "\n".join(lines)
 
 
@@ -146,11 +155,14 @@ def reextract(db_path, *, site: str | None = None, jobs: int = 1, profiles: dict
               min_share: float = DEFAULT_MIN_SHARE, min_pages: int = DEFAULT_MIN_PAGES,
               min_words: int = 80, duplicate_threshold: float = DEFAULT_THRESHOLD,
               progress: Callable[[int], None] | None = None,
-              on_start: Callable[[int], None] | None = None) -> ReextractReport:
+              on_start: Callable[[int], None] | None = None,
+              before_write: Callable[[str], None] | None = None) -> ReextractReport:
     """Re-extract the stored pages of ``site`` (a sites.toml name or a host; all when None).
 
     ``on_start(total_steps)`` is called once the work is known, ``progress(n)`` as steps
-    complete (each page counts twice: fingerprints, then extraction).
+    complete (each page counts twice: fingerprints, then extraction). ``before_write(url)``
+    is called after a page was extracted and before its record is written back (the moment
+    a concurrent crawl may store a newer fetch; tests use it to make one).
     """
     if jobs < 1:
         raise ValueError(f"--jobs must be at least 1, got {jobs}")
@@ -173,7 +185,7 @@ def reextract(db_path, *, site: str | None = None, jobs: int = 1, profiles: dict
                                                           min_pages=min_pages))
                 templates[s] = load_template(store, s, keeps.get(s, ()))
             written = _extract_all(store, sites, pool, jobs, progress, templates,
-                                   _profile_for(profiles), min_words, report)
+                                   _profile_for(profiles), min_words, report, before_write)
         finally:
             if pool is not None:
                 pool.shutdown()
@@ -208,7 +220,7 @@ def _learn(store, sites, pool, jobs, progress) -> None:
 
 
 def _extract_all(store, sites, pool, jobs, progress, templates, profile_by_site, min_words,
-                 report) -> list[int]:
+                 report, before_write=None) -> list[int]:
     def tasks():
         for chunk in _chunks(store, sites):
             s = chunk[0].site
@@ -218,16 +230,55 @@ def _extract_all(store, sites, pool, jobs, progress, templates, profile_by_site,
     written: list[int] = []
     for task, results in _run(pool, extract_task, tasks(), jobs):
         fetched = {p.url: p.fetched_at for p in task[3]}
+        digests = {p.url: hashlib.sha256(p.body).hexdigest() for p in task[3]}
         for url, record, problem in results:
             if record is None:
                 report.not_articles.append((url, problem))
                 continue
-            outcome, article_id = write_record(store, record, fetched[url])
+            if before_write is not None:
+                before_write(url)
+            # The check and the write in one (BEGIN IMMEDIATE) transaction: a crawl cannot
+            # store a newer fetch between them.
+            with store.transaction():
+                stale = _stale(store, url, fetched[url], digests[url], record)
+                if stale:
+                    report.stale.append((url, stale))
+                    continue
+                outcome, article_id = write_record(store, record, fetched[url])
             setattr(report, outcome, getattr(report, outcome) + 1)
             if article_id is not None and article_id not in written:
                 written.append(article_id)
         progress(len(results))
     return written
+
+
+def _stale(store: Store, url: str, fetched_at: str, sha256: str, record: dict) -> str | None:
+    """Why the record extracted from the raw page (``url``, fetched at ``fetched_at``, body
+    hash ``sha256``) must not be written back, or None. Run inside the write transaction."""
+    row = store.conn.execute("SELECT fetched_at, sha256 FROM raw_pages WHERE url = ?",
+                             (url,)).fetchone()
+    if row is None:
+        return "its raw page was deleted meanwhile"
+    if (row[0], row[1]) != (fetched_at, sha256):
+        return (f"a crawl stored a newer fetch of the page (fetched {row[0]}) after the one "
+                f"re-extracted (fetched {fetched_at})")
+    # The crawl writes the article before its raw page: a newer article row from this same
+    # URL means its raw page is about to change.
+    art = store.conn.execute(
+        "SELECT fetched_at FROM articles WHERE canonical_url = ? AND url = ?",
+        (_record(record)["canonical_url"], url)).fetchone()
+    if art is not None and _later(art[0], fetched_at):
+        return (f"the stored article is from a newer fetch (fetched {art[0]}) than the page "
+                f"re-extracted (fetched {fetched_at})")
+    return None
+
+
+def _later(a: str | None, b: str | None) -> bool:
+    """ISO time a is after b (False when either is missing or unreadable: no claim)."""
+    try:
+        return datetime.fromisoformat(a) > datetime.fromisoformat(b)
+    except (TypeError, ValueError):
+        return False
 
 
 # Fields compared to tell "refreshed" from "unchanged" when the content hash is the same.

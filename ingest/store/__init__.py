@@ -54,6 +54,35 @@ STAT_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
+# SQLite result codes that mean the database file itself cannot be written or read (as
+# opposed to one bad record): the crawl cannot store anything more, so it stops and exits
+# non-zero (pipelines/store.py). Each with what to do about it.
+STORAGE_FAILURES = {
+    "SQLITE_FULL": "free space (or raise INGEST_DB_MAX_PAGES) and rerun",
+    "SQLITE_CORRUPT": "restore it from a backup, or move it aside and rerun",
+    "SQLITE_NOTADB": "restore it from a backup, or move it aside and rerun",
+    "SQLITE_IOERR": "check the disk (dmesg) and rerun",
+    "SQLITE_READONLY": "fix the permissions of the file and its folder, and rerun",
+    "SQLITE_CANTOPEN": "check that the folder exists and is writable, and rerun",
+}
+
+
+def storage_failure(exc: BaseException, db_path: str | os.PathLike) -> str | None:
+    """One line naming the database and the fix, when ``exc`` says the database file cannot
+    be written or read; None for any other error (a bad record, a constraint)."""
+    if not isinstance(exc, sqlite3.Error):
+        return None
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc)
+    if not name:  # errors raised without a code: known by their message
+        name = ("SQLITE_CORRUPT" if "malformed" in text else
+                "SQLITE_FULL" if "disk is full" in text else "")
+    family = next((k for k in STORAGE_FAILURES if name == k or name.startswith(k + "_")), None)
+    if family is None:
+        return None
+    return f"ingest: cannot write {db_path}: {text}; {STORAGE_FAILURES[family]}"
+
+
 def utcnow_iso() -> str:
     """Now as ISO 8601 UTC with offset, e.g. 2026-11-27T07:00:00+00:00."""
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -427,7 +456,8 @@ class Store:
     """The crawl database. One instance per process/thread of writers; readers may use their
     own connections at any time (WAL)."""
 
-    def __init__(self, path: str | os.PathLike, *, busy_timeout_ms: int = 30000):
+    def __init__(self, path: str | os.PathLike, *, busy_timeout_ms: int = 30000,
+                 max_pages: int = 0):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # check_same_thread=False: Scrapy may call the store from a worker thread
@@ -441,6 +471,8 @@ class Store:
             self.conn.execute("PRAGMA journal_mode = WAL")  # readers never block the writer
             self.conn.execute("PRAGMA synchronous = NORMAL")  # safe with WAL, far fewer fsyncs
             self.conn.execute("PRAGMA foreign_keys = ON")
+            if max_pages > 0:  # INGEST_DB_MAX_PAGES: writes past it fail as on a full disk
+                self.conn.execute(f"PRAGMA max_page_count = {int(max_pages)}")
             self.db = sqlite_utils.Database(self.conn)
             self.migrate()
         except BaseException:
