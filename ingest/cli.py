@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -28,7 +29,8 @@ def _record(path: Path, url: str, profile=None) -> dict:
 @click.option("--url", help="The page's URL (default: file:// URL of PATH). "
               "For a folder, the base URL that each file's relative path is joined to.")
 @click.option("--site", "site_name", help="Use this site's profile from sites.toml.")
-@click.option("--sites-file", default="sites.toml", show_default=True,
+@click.option("--sites-file", default=lambda: os.environ.get("INGEST_SITES", "sites.toml"),
+              show_default="INGEST_SITES or sites.toml",
               type=click.Path(path_type=Path), help="The sites file for --site.")
 def extract(path: Path, url: str | None, site_name: str | None, sites_file: Path):
     """Extract the article record of an HTML FILE (JSON) or of every .html file in a
@@ -37,9 +39,13 @@ def extract(path: Path, url: str | None, site_name: str | None, sites_file: Path
     if site_name:
         from .sites import SitesError, load_sites
         try:
-            profile = load_sites(sites_file)[site_name]
-        except (SitesError, KeyError) as exc:
+            profiles = load_sites(sites_file)
+        except SitesError as exc:
             raise click.ClickException(f"--site {site_name}: {exc}") from None
+        if site_name not in profiles:
+            raise click.ClickException(f"--site {site_name}: {sites_file} has no site named "
+                                       f"'{site_name}'; sites: {', '.join(sorted(profiles))}")
+        profile = profiles[site_name]
     if path.is_file():
         record = _record(path, url or path.resolve().as_uri(), profile)
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
@@ -74,15 +80,24 @@ def sites():
 
 
 @sites.command("check")
-@click.argument("path", default="sites.toml", type=click.Path(path_type=Path))
-def sites_check(path: Path):
-    """Validate the sites file PATH; names the fix for each mistake."""
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+def sites_check(path: Path | None):
+    """Validate the sites file PATH (default: the one a crawl uses, $INGEST_SITES or
+    sites.toml); prints every mistake, each naming its fix, and exits 1 if there are any.
+
+    \b
+    Example:
+      ingest sites check
+      INGEST_SITES=/etc/news/sites.toml ingest sites check
+    """
     from .sites import SitesError, load_sites
 
+    path = path or Path(os.environ.get("INGEST_SITES", "sites.toml"))
     try:
         profiles = load_sites(path)
     except SitesError as exc:
-        click.echo(f"error: {exc}", err=True)
+        for line in str(exc).splitlines():
+            click.echo(f"error: {line}", err=True)
         sys.exit(1)
     for name, p in profiles.items():
         state = "" if p.enabled else " (disabled)"

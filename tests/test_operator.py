@@ -1,0 +1,179 @@
+"""Issue 15, operators: a crawl says how it went and cron can tell (exit status, one summary
+line per site, failed pages counted), start-up mistakes are one line naming the fix, and no
+remote-control extension runs. Real crawls of 127.0.0.1 servers into real SQLite files."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from ingest.crawllock import SiteLocks
+
+from .conftest import rows
+from .servers import TestSite, article_html, crawl, listing_html, serving
+
+SENTENCES = "Engineers said the new chips would ship to cloud customers next spring. " * 20
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ingest(*args, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ingest.cli", *args], capture_output=True,
+                          text=True, timeout=120, **kwargs)
+
+
+@pytest.fixture
+def news_site():
+    site = TestSite()
+    site.set("/", listing_html("Home", ("/a1.html", "/gone.html")))
+    site.set("/a1.html", article_html("Chips for the cloud", published="2026-11-20T08:00:00Z",
+                                      body=SENTENCES))
+    with serving(site):
+        yield site
+
+
+def test_summary_line_per_site_and_failed_pages_counted(news_site, tmp_path):
+    db = tmp_path / "news.db"
+    first = crawl(db, start=news_site.url("/"))
+    assert first.returncode == 0, first.stderr[-3000:]
+    summary = [line for line in first.stderr.splitlines() if "site 127.0.0.1:" in line]
+    assert len(summary) == 1, first.stderr[-3000:]
+    assert "articles 1 new, 0 updated, 0 unchanged" in summary[0]
+    assert "failed 1 (HTTP N: 1)" in summary[0] or "failed 1 (HTTP 404: 1)" in summary[0]
+    run = rows(db, "select errors, articles_updated from crawl_runs")[0]
+    assert run == {"errors": 1, "articles_updated": 0}   # failed pages, not ERROR log lines
+    listed = ingest("runs", "--db", str(db), "--json")
+    assert listed.returncode == 0, listed.stderr
+    record = json.loads(listed.stdout.splitlines()[0])
+    assert record["errors"] == 1 and record["articles_updated"] == 0
+    assert record["dropped"] == 0   # 0, not null
+
+    second = crawl(db, start=news_site.url("/"))
+    assert second.returncode == 0
+    line = next(x for x in second.stderr.splitlines() if "site 127.0.0.1:" in x)
+    assert "0 new" in line and "failed 1" in line
+
+
+def test_nothing_fetched_exits_1_with_one_line_per_failure(tmp_path):
+    start = f"http://127.0.0.1:{closed_port()}/"
+    result = crawl(tmp_path / "news.db", start=start, settings={"RETRY_TIMES": "0"})
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    assert "robots.txt unreachable for" in result.stderr
+    assert result.stderr.rstrip().splitlines()[-1].startswith("nothing could be fetched")
+    run = rows(tmp_path / "news.db", "select errors, articles_new from crawl_runs")[0]
+    assert run == {"errors": 1, "articles_new": 0}
+
+
+BAD_SITES = {
+    "bad key": ('[sites.x]\nstart_urls = ["http://127.0.0.1:9/"]\nfollow = 1\n',
+                "unknown key(s) ['follow']"),
+    "bad regex": ('[sites.x]\nstart_urls = ["http://127.0.0.1:9/"]\nallow = ["/(a"]\n',
+                  "is not a valid regular expression"),
+    "missing start": ('[sites.x]\nmax_depth = 2\n', "has no start URL; add start_urls"),
+    "string for a list": ('[sites.x]\nstart_urls = "http://127.0.0.1:9/"\n',
+                          "start_urls must be a list of strings"),
+}
+
+
+def one_error_line(result) -> str:
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    assert "Task exception was never retrieved" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, result.stderr[-3000:]
+    return errors[0]
+
+
+@pytest.mark.parametrize("case", sorted(BAD_SITES))
+def test_bad_sites_file_is_one_line_and_status_2(tmp_path, case):
+    body, fix = BAD_SITES[case]
+    sites = tmp_path / "sites.toml"
+    sites.write_text(body)
+    result = crawl(tmp_path / "news.db", sites_file=sites)
+    assert result.returncode == 2
+    assert fix in one_error_line(result)
+
+
+@pytest.mark.parametrize("args, fix", [
+    ({"site": "unknown"}, "no site named 'unknown'; known sites:"),
+    ({"start": "htp://example.com/"}, "is not an http(s) URL; write it in full"),
+])
+def test_bad_arguments_are_one_line_and_status_2(tmp_path, args, fix):
+    result = crawl(tmp_path / "news.db", **args)
+    assert result.returncode == 2
+    assert fix in one_error_line(result)
+
+
+def test_held_lock_is_one_line_and_status_1(tmp_path):
+    db = tmp_path / "news.db"
+    start = f"http://127.0.0.1:{closed_port()}/"
+    locks = SiteLocks(db, ["127.0.0.1"]).acquire()
+    try:
+        result = crawl(db, start=start)
+    finally:
+        locks.release()
+    assert result.returncode == 1
+    assert "is already being crawled" in one_error_line(result)
+
+
+def test_corrupt_database_is_one_line_and_status_2(tmp_path):
+    db = tmp_path / "news.db"
+    db.write_bytes(b"this is not a database, just some bytes " * 200)
+    result = crawl(db, start=f"http://127.0.0.1:{closed_port()}/")
+    assert result.returncode == 2
+    assert "not a usable SQLite database" in one_error_line(result)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes read-only files anyway")
+def test_read_only_database_is_one_line_and_status_2(news_site, tmp_path):
+    db = tmp_path / "news.db"
+    assert crawl(db, start=news_site.url("/")).returncode == 0
+    db.chmod(0o444)
+    tmp_path.chmod(0o555)
+    try:
+        result = crawl(db, start=news_site.url("/"))
+    finally:
+        tmp_path.chmod(0o755)
+    assert result.returncode == 2
+    assert "read-only" in one_error_line(result)
+
+
+def test_remote_control_is_off(news_site, tmp_path):
+    jobs = tmp_path / "job_files"
+    result = crawl(tmp_path / "news.db", start=news_site.url("/"),
+                   settings={"REMOTE_CONTROL_JOBS_DIR": str(jobs), "LOG_LEVEL": "INFO"})
+    assert result.returncode == 0
+    assert not jobs.exists() or not any(jobs.iterdir())
+    enabled = result.stderr.split("Enabled extensions:", 1)[1].split("]", 1)[0]
+    assert "RemoteControl" not in enabled and "TelnetConsole" not in enabled
+
+
+def test_sites_check_reads_INGEST_SITES_and_reports_every_error(tmp_path):
+    sites = tmp_path / "crawl-sites.toml"
+    sites.write_text('[sites.a]\nstart_urls = "http://a.test/"\n'
+                     '[sites.b]\nstart_urls = ["http://b.test/"]\nallow = ["/(x"]\nfollow = 1\n')
+    result = ingest("sites", "check", env={**os.environ, "INGEST_SITES": str(sites)})
+    assert result.returncode == 1
+    errors = result.stderr.splitlines()
+    assert all(e.startswith(f"error: {sites}: site ") for e in errors), errors
+    assert any("'a': start_urls must be a list of strings, not a string" in e for e in errors)
+    assert any("'b': unknown key(s) ['follow']" in e for e in errors)
+    assert any("'b': allow pattern '/(x' is not a valid regular expression" in e for e in errors)
+    assert len(errors) == 3
+
+
+def test_extract_with_unknown_site_names_the_sites(tmp_path):
+    page = tmp_path / "p.html"
+    page.write_text("<html><body><h1>x</h1></body></html>")
+    result = ingest("extract", str(page), "--site", "nosuch")
+    assert result.returncode == 1
+    assert "has no site named 'nosuch'; sites: arstechnica, " in result.stderr
