@@ -177,3 +177,20 @@ def test_extract_with_unknown_site_names_the_sites(tmp_path):
     result = ingest("extract", str(page), "--site", "nosuch")
     assert result.returncode == 1
     assert "has no site named 'nosuch'; sites: arstechnica, " in result.stderr
+
+
+def test_csv_feed_of_a_run_with_nothing_new_has_the_header(news_site, tmp_path):
+    from ingest.items import ARTICLE_FIELDS
+
+    from .servers import crawl_command, crawl_env
+    from ingest.demo import PROJECT_ROOT
+
+    db = tmp_path / "news.db"
+    assert crawl(db, start=news_site.url("/")).returncode == 0
+    out = tmp_path / "again.csv"   # the second run: the article is not due, nothing scraped
+    result = subprocess.run(crawl_command(db, start=news_site.url("/")) + ["-O", str(out)],
+                            env=crawl_env(), cwd=PROJECT_ROOT, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "0 new" in result.stderr
+    assert out.read_text(encoding="utf-8").splitlines() == [",".join(ARTICLE_FIELDS)]
