@@ -20,21 +20,63 @@ def main():
     """Crawl tech news sites into clean article records in SQLite."""
 
 
-def _record(path: Path, url: str, profile=None) -> dict:
-    return ItemAdapter(extract_article(path.read_bytes(), url, profile)).asdict()
+# A page with a NUL byte in its first bytes is binary (an image, a PDF, a zip), not HTML:
+# extraction would find nothing in it, so it is reported as such rather than "no headline".
+BINARY_SNIFF_BYTES = 1024
+
+
+def _not_an_article(data: bytes, article) -> str | None:
+    """Why this page is not an article (the crawl's validate pipeline's reasons), or None."""
+    from . import settings
+    from .records import article_problem
+
+    if b"\x00" in data[:BINARY_SNIFF_BYTES]:
+        return "not an article: binary data, not an HTML page"
+    return article_problem(article, settings.INGEST_MIN_WORDS)
+
+
+def _as_text(record: dict, markdown: bool) -> str:
+    """The article for reading: headline, byline, date, then the body under its headings."""
+    lines = [f"# {record['headline']}" if markdown else record["headline"] or ""]
+    meta = " · ".join(x for x in (record["byline"], record["published_at"]) if x)
+    if meta:
+        lines.append(f"*{meta}*" if markdown else meta)
+    for section in record["sections"]:
+        if section["heading"]:
+            lines += ["", f"## {section['heading']}" if markdown else section["heading"]]
+        for paragraph in section["paragraphs"]:
+            lines += ["", paragraph]
+    return "\n".join(lines)
+
+
+def _render(record: dict, fmt: str, *, one_line: bool) -> str:
+    if fmt == "json":
+        return json.dumps(record, ensure_ascii=False, indent=None if one_line else 2)
+    return _as_text(record, markdown=fmt == "markdown")
 
 
 @main.command()
-@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.argument("path", type=click.Path(exists=True, allow_dash=True, path_type=Path))
 @click.option("--url", help="The page's URL (default: file:// URL of PATH). "
               "For a folder, the base URL that each file's relative path is joined to.")
 @click.option("--site", "site_name", help="Use this site's profile from sites.toml.")
 @click.option("--sites-file", default=lambda: os.environ.get("INGEST_SITES", "sites.toml"),
               show_default="INGEST_SITES or sites.toml",
               type=click.Path(path_type=Path), help="The sites file for --site.")
-def extract(path: Path, url: str | None, site_name: str | None, sites_file: Path):
-    """Extract the article record of an HTML FILE (JSON) or of every .html file in a
-    folder (JSON Lines, one record per line)."""
+@click.option("--format", "fmt", type=click.Choice(["json", "text", "markdown"]),
+              default="json", show_default=True,
+              help="json: the record; text or markdown: the article to read.")
+def extract(path: Path, url: str | None, site_name: str | None, sites_file: Path, fmt: str):
+    """Extract the article record of an HTML file (JSON), of standard input (PATH "-"), or
+    of every .html file in a folder (JSON Lines, one record per line). A page that is not an
+    article prints the reason, as a crawl would drop it, and exits 1.
+
+    \b
+    Examples:
+      ingest extract page.html --url https://example.com/news/a.html
+      curl -s https://example.com/news/a.html | ingest extract - --format markdown
+      ingest extract pages/ --url https://example.com/ > records.jsonl
+    """
     profile = None
     if site_name:
         from .sites import SitesError, load_sites
@@ -46,15 +88,22 @@ def extract(path: Path, url: str | None, site_name: str | None, sites_file: Path
             raise click.ClickException(f"--site {site_name}: {sites_file} has no site named "
                                        f"'{site_name}'; sites: {', '.join(sorted(profiles))}")
         profile = profiles[site_name]
-    if path.is_file():
-        record = _record(path, url or path.resolve().as_uri(), profile)
-        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+    if str(path) == "-" or path.is_file():
+        data = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+        page_url = url or ("file:///dev/stdin" if str(path) == "-" else path.resolve().as_uri())
+        article = extract_article(data, page_url, profile)
+        reason = _not_an_article(data, article)
+        if reason:
+            click.echo(f"{path}: {reason}", err=True)
+            sys.exit(1)
+        click.echo(_render(ItemAdapter(article).asdict(), fmt, one_line=False))
         return
     files = sorted(p for p in path.rglob("*") if p.suffix in (".html", ".htm") and p.is_file())
     for f in files:
         rel = f.relative_to(path).as_posix()
         page_url = (url.rstrip("/") + "/" + rel) if url else f.resolve().as_uri()
-        click.echo(json.dumps(_record(f, page_url, profile), ensure_ascii=False))
+        record = ItemAdapter(extract_article(f.read_bytes(), page_url, profile)).asdict()
+        click.echo(_render(record, fmt, one_line=True) + ("" if fmt == "json" else "\n"))
 
 
 @main.command()

@@ -194,3 +194,33 @@ def test_csv_feed_of_a_run_with_nothing_new_has_the_header(news_site, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "0 new" in result.stderr
     assert out.read_text(encoding="utf-8").splitlines() == [",".join(ARTICLE_FIELDS)]
+
+
+ARTICLE_PAGE = article_html("Chips for the cloud", published="2026-11-20T08:00:00Z",
+                            body=SENTENCES)
+
+
+def test_extract_reads_standard_input_in_each_format():
+    page = ARTICLE_PAGE.encode()
+    as_json = ingest("extract", "-", "--url", "https://x.test/a.html", input=page.decode())
+    assert as_json.returncode == 0, as_json.stderr
+    record = json.loads(as_json.stdout)
+    assert record["headline"] == "Chips for the cloud" and record["url"] == "https://x.test/a.html"
+    markdown = ingest("extract", "-", "--format", "markdown", input=page.decode())
+    assert markdown.returncode == 0
+    assert markdown.stdout.startswith("# Chips for the cloud\n*By Sam Rivera")
+    text = ingest("extract", "-", "--format", "text", input=page.decode())
+    assert text.stdout.splitlines()[0] == "Chips for the cloud"
+    assert "Engineers said the new chips" in text.stdout and "#" not in text.stdout
+
+
+def test_extract_of_a_page_that_is_not_an_article_exits_1_with_the_reason(tmp_path):
+    binary = tmp_path / "photo.html"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8)
+    result = ingest("extract", str(binary))
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"{binary}: not an article: binary data, not an HTML page"
+    assert result.stdout == ""
+    listing = ingest("extract", "-", input=listing_html("Home", ("/a.html",)))
+    assert listing.returncode == 1
+    assert listing.stderr.startswith("-: not an article: ")
