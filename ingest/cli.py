@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -14,10 +15,32 @@ from . import cli_data, cli_runs, cli_templates
 from .extract import extract_article
 
 
-@click.group()
+class IngestGroup(click.Group):
+    """Every command: a database that cannot be read or written (read-only, corrupt, not
+    SQLite) is one line naming the fix and exit status 2 (ingest.exitstatus), not a
+    traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except sqlite3.Error as exc:
+            from .exitstatus import USAGE, database_problem
+
+            click.echo(f"error: {database_problem(exc, where='the database (--db)')}", err=True)
+            ctx.exit(USAGE)
+
+
+@click.group(cls=IngestGroup)
 @click.version_option(package_name="news-ingest")
 def main():
-    """Crawl tech news sites into clean article records in SQLite."""
+    """Crawl tech news sites into clean article records in SQLite.
+
+    \b
+    Examples:
+      ingest sites check
+      ingest runs -n 3
+      ingest export --format jsonl --out out/articles.jsonl
+    """
 
 
 # A page with a NUL byte in its first bytes is binary (an image, a PDF, a zip), not HTML:

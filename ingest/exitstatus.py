@@ -66,10 +66,10 @@ def startup_failure(exc: BaseException) -> tuple[int, str]:
     return USAGE, f"error: the crawl could not start: {type(exc).__name__}: {exc}"
 
 
-def database_problem(exc: sqlite3.Error, db: str | None = None) -> str:
+def database_problem(exc: sqlite3.Error, where: str = "the database (INGEST_DB)") -> str:
     """A sqlite3 error as one line naming the fix."""
     text = str(exc)
-    where = f"{db}: " if db else "the database (INGEST_DB): "
+    where = f"{where}: "
     if "readonly" in text or "read-only" in text:
         return (where + "cannot write (read-only: " + text + "); fix the file's or folder's "
                 "permissions, or pass another database (--db, -s INGEST_DB=PATH)")

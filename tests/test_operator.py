@@ -224,3 +224,18 @@ def test_extract_of_a_page_that_is_not_an_article_exits_1_with_the_reason(tmp_pa
     listing = ingest("extract", "-", input=listing_html("Home", ("/a.html",)))
     assert listing.returncode == 1
     assert listing.stderr.startswith("-: not an article: ")
+
+
+@pytest.mark.parametrize("command", [
+    ["export", "--format", "jsonl", "--out", "{tmp}/out.jsonl"],
+    ["reextract", "-j", "1"],
+    ["runs"],
+    ["stats"],
+])
+def test_ingest_commands_on_a_corrupt_database_are_one_line_and_status_2(tmp_path, command):
+    db = tmp_path / "news.db"
+    db.write_bytes(b"this is not a database, just some bytes " * 200)
+    args = [a.replace("{tmp}", str(tmp_path)) for a in command] + ["--db", str(db)]
+    result = ingest(*args)
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert "not a usable SQLite database" in one_error_line(result)
