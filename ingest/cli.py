@@ -134,11 +134,26 @@ def extract(path: Path, url: str | None, site_name: str | None, sites_file: Path
               help="The database the demo crawl writes.")
 @click.option("--site-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Serve this folder instead of the bundled demo site.")
-def demo(db: Path, site_dir: Path | None):
-    """Serve the bundled demo site on 127.0.0.1, crawl it into --db, print a summary."""
-    from .demo import DEMO_SITE, run_crawl, serve_directory, summary
+@click.option("--port", default=None, type=click.IntRange(1, 65535),
+              help="The port to serve on; the same every run, so that a second run stores "
+              "nothing new [default: 8765].")
+def demo(db: Path, site_dir: Path | None, port: int | None):
+    """Serve the bundled demo site on 127.0.0.1, crawl it into --db, print a summary.
+    Run it again and it stores nothing new (the same URLs, unchanged pages).
 
-    with serve_directory(site_dir or DEMO_SITE) as base_url:
+    \b
+    Example:
+      ingest demo --db data/demo.db
+      sqlite3 data/demo.db "select headline, published_at from articles"
+    """
+    from .demo import DEMO_PORT, DEMO_SITE, run_crawl, serve_directory, summary
+
+    wanted = port or DEMO_PORT
+    with serve_directory(site_dir or DEMO_SITE, port=wanted, fallback=True) as base_url:
+        if not base_url.endswith(f":{wanted}/"):
+            click.echo(f"warning: port {wanted} is busy, serving on {base_url} instead: its "
+                       f"URLs differ from earlier demo runs', so this run stores its articles "
+                       f"again as new rows; free port {wanted} or pass --port PORT", err=True)
         click.echo(f"serving {site_dir or DEMO_SITE} at {base_url}", err=True)
         result = run_crawl(base_url, db.resolve())
     if result.returncode != 0:

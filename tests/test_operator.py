@@ -239,3 +239,44 @@ def test_ingest_commands_on_a_corrupt_database_are_one_line_and_status_2(tmp_pat
     result = ingest(*args)
     assert result.returncode == 2, result.stderr[-3000:]
     assert "not a usable SQLite database" in one_error_line(result)
+
+
+def test_demo_twice_stores_nothing_new(tmp_path):
+    db, port = tmp_path / "demo.db", str(closed_port())
+    first = ingest("demo", "--db", str(db), "--port", port)
+    assert first.returncode == 0, first.stderr[-3000:]
+    authors = rows(db, "select name, articles from author_stats order by name")
+    second = ingest("demo", "--db", str(db), "--port", port)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "articles stored: 9" in first.stdout and "articles stored: 9" in second.stdout
+    runs = rows(db, "select articles_new from crawl_runs order by id")
+    assert [r["articles_new"] for r in runs] == [9, 0]
+    assert rows(db, "select name, articles from author_stats order by name") == authors
+
+
+def test_demo_on_a_busy_port_says_so_and_still_runs(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = ingest("demo", "--db", str(tmp_path / "demo.db"), "--port", str(port))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"warning: port {port} is busy, serving on http://127.0.0.1:" in result.stderr
+    assert "free port" in result.stderr
+
+
+def test_demo_site_ships_as_package_data(tmp_path):
+    """What `pip install .` copies (setuptools' build_py, as a wheel build runs it) holds the
+    whole demo site, so an installed `ingest demo` has something to serve."""
+    from ingest.demo import DEMO_SITE, PROJECT_ROOT
+
+    assert DEMO_SITE.parent.name == "ingest" and (DEMO_SITE / "index.html").is_file()
+    built = subprocess.run([sys.executable, "-c", "from setuptools import setup; setup()", "-q",
+                            "build_py", "--build-lib", str(tmp_path)], cwd=PROJECT_ROOT,
+                           capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr[-3000:]
+    shipped = {p.relative_to(DEMO_SITE).as_posix() for p in DEMO_SITE.rglob("*") if p.is_file()}
+    copied = {p.relative_to(tmp_path / "ingest" / "demo_site").as_posix()
+              for p in (tmp_path / "ingest" / "demo_site").rglob("*") if p.is_file()}
+    assert shipped == copied
+    assert (tmp_path / "ingest" / "commands" / "crawl.py").is_file()
