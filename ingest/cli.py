@@ -163,7 +163,12 @@ def demo(db: Path, site_dir: Path | None, port: int | None):
 
 @main.group()
 def sites():
-    """Inspect sites.toml."""
+    """Inspect sites.toml.
+
+    \b
+    Example:
+      ingest sites check
+    """
 
 
 @sites.command("check")

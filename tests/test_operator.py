@@ -315,3 +315,20 @@ def test_progress_line_on_a_terminal_only(news_site, tmp_path):
     piped = crawl(tmp_path / "pipe.db", start=news_site.url("/"), settings=settings)
     assert piped.returncode == 0
     assert "queued" not in piped.stderr and "\r" not in piped.stderr
+
+
+def test_every_command_help_has_an_example():
+    from click.testing import CliRunner
+
+    from ingest.cli import main
+
+    def walk(group, prefix):
+        for name, cmd in group.commands.items():
+            yield [*prefix, name], cmd
+            if hasattr(cmd, "commands"):
+                yield from walk(cmd, [*prefix, name])
+
+    for words, _cmd in [([], main), *walk(main, [])]:
+        result = CliRunner().invoke(main, [*words, "--help"])
+        assert result.exit_code == 0, words
+        assert "Example" in result.output and "  ingest " in result.output, words
