@@ -26,7 +26,7 @@ from .exitstatus import FETCHED_KEY
 
 #: stats key of failed pages (crawl_runs.errors).
 FAILED_KEY = "ingest/pages/failed"
-from .runstats import reason_key
+from .runstats import _URL
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,12 @@ SITE_META_KEYS = ("ingest_site", "ingest_robots_site")
 FAILED_OUTCOMES = ("error", "refused")
 # A response with a status below this is a page we got (a 404 or 500 is a failed page).
 FETCHED_BELOW = 400
+
+
+def failure_key(reason: str) -> str:
+    """A failed page's reason as the summary groups it: without the URLs it names (one line
+    per reason, not per page), numbers kept ("HTTP 404" and "HTTP 500" are two reasons)."""
+    return _URL.sub("", str(reason)).strip().rstrip(":")[:120] or "unknown"
 
 
 class CrawlReport:
@@ -125,7 +131,7 @@ class CrawlReport:
 
     def page_outcome(self, url, outcome, reason=None, status=None):
         if outcome in FAILED_OUTCOMES:
-            self.failed[self._site_of_url(url)][reason_key(reason or outcome)] += 1
+            self.failed[self._site_of_url(url)][failure_key(reason or outcome)] += 1
             self.crawler.stats.inc_value(FAILED_KEY)
 
     # --- output ------------------------------------------------------------------------

@@ -48,7 +48,7 @@ def test_summary_line_per_site_and_failed_pages_counted(news_site, tmp_path):
     summary = [line for line in first.stderr.splitlines() if "site 127.0.0.1:" in line]
     assert len(summary) == 1, first.stderr[-3000:]
     assert "articles 1 new, 0 updated, 0 unchanged" in summary[0]
-    assert "failed 1 (HTTP N: 1)" in summary[0] or "failed 1 (HTTP 404: 1)" in summary[0]
+    assert summary[0].endswith("failed 1 (HTTP 404: 1)")
     run = rows(db, "select errors, articles_updated from crawl_runs")[0]
     assert run == {"errors": 1, "articles_updated": 0}   # failed pages, not ERROR log lines
     listed = ingest("runs", "--db", str(db), "--json")
@@ -72,6 +72,15 @@ def test_nothing_fetched_exits_1_with_one_line_per_failure(tmp_path):
     assert result.stderr.rstrip().splitlines()[-1].startswith("nothing could be fetched")
     run = rows(tmp_path / "news.db", "select errors, articles_new from crawl_runs")[0]
     assert run == {"errors": 1, "articles_new": 0}
+
+
+def test_start_url_answering_404_exits_1_and_says_so(tmp_path):
+    site = TestSite()
+    with serving(site):
+        result = crawl(tmp_path / "news.db", start=site.url("/news/"))
+    assert result.returncode == 1, result.stderr[-3000:]
+    line = next(x for x in result.stderr.splitlines() if x.startswith("site 127.0.0.1:"))
+    assert " 0 fetched;" in line and line.endswith("failed 1 (HTTP 404: 1)")
 
 
 BAD_SITES = {
