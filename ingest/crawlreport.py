@@ -3,7 +3,8 @@
 A Scrapy extension (EXTENSIONS in ingest.settings). At the end of every crawl it prints one
 line per site to standard error, whatever LOG_LEVEL is (and logs it at INFO with LOG_FILE):
 
-    site demo: 21 requests, 19 fetched; articles 9 new, 0 updated, 0 unchanged; 2 dropped; failed 1 (HTTP 404: 1)
+    site demo: 21 requests, 19 fetched; articles 9 new, 0 updated, 0 unchanged; 2 dropped;
+      failed 1 (HTTP 404: 1)          (one line)
 
 and counts page responses under ``ingest.exitstatus.FETCHED_KEY``, which the exit status
 reads (nothing fetched: status 1). When standard error is a terminal it also redraws one

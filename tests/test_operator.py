@@ -341,3 +341,22 @@ def test_every_command_help_has_an_example():
         result = CliRunner().invoke(main, [*words, "--help"])
         assert result.exit_code == 0, words
         assert "Example" in result.output and "  ingest " in result.output, words
+
+
+def test_read_only_database_error_names_the_fix(tmp_path):
+    """The tests run as root, where a read-only file is still writable; SQLite's own
+    read-only error (a real file opened read-only) gets the one line the crawl prints."""
+    import sqlite3
+
+    from ingest.exitstatus import USAGE, startup_failure
+
+    db = tmp_path / "news.db"
+    sqlite3.connect(db).execute("create table t (x)").connection.close()
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    with pytest.raises(sqlite3.OperationalError) as err:
+        con.execute("insert into t values (1)")
+    con.close()
+    status, line = startup_failure(err.value)
+    assert status == USAGE
+    assert line.startswith("error: the database (INGEST_DB): cannot write (read-only: ")
+    assert "fix the file's or folder's permissions, or pass another database" in line
