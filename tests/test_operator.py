@@ -289,6 +289,16 @@ def test_demo_site_ships_as_package_data(tmp_path):
               for p in (tmp_path / "ingest" / "demo_site").rglob("*") if p.is_file()}
     assert shipped == copied
     assert (tmp_path / "ingest" / "commands" / "crawl.py").is_file()
+    # The installed copy alone (no clone beside it: another working directory) runs the demo.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    demo = subprocess.run([sys.executable, "-m", "ingest.cli", "demo", "--db", "demo.db",
+                           "--port", str(closed_port())], cwd=elsewhere, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert demo.returncode == 0, demo.stderr[-3000:]
+    assert f"serving {tmp_path / 'ingest' / 'demo_site'}" in demo.stderr
+    assert "articles stored: 9" in demo.stdout
 
 
 def test_progress_line_on_a_terminal_only(news_site, tmp_path):
