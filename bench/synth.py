@@ -1,6 +1,6 @@
 """Synthetic news text for the benchmarks: deterministic, varied, with a natural word spread.
 
-The words are those of our own demo site (tests/fixtures/site) followed by made-up words from
+The words are those of our own demo site (ingest/demo_site) followed by made-up words from
 syllables; word frequencies follow Zipf's law (the n-th commonest word is n times rarer than
 the first), as in real prose, so that full-text queries meet common and rare terms alike.
 Nothing here comes from a publisher's page.
@@ -16,7 +16,7 @@ from pathlib import Path
 from lxml import html as lxml_html
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURE_SITE = ROOT / "tests" / "fixtures" / "site"
+FIXTURE_SITE = ROOT / "ingest" / "demo_site"
 
 # Vocabulary size: real news archives have hundreds of thousands of distinct words; 40,000
 # gives a long tail of rare terms without slowing generation down.

@@ -43,9 +43,6 @@ INGEST_EXTRACT_TIMEOUT = 10.0
 # (0 = SQLite's own limit). Past it writes fail as on a full disk: the crawl stops and exits
 # 2 with one line naming the database, instead of filling the disk the database shares.
 INGEST_DB_MAX_PAGES = 0
-# `scrapy crawl` is ingest/crawl/commands/crawl.py: Scrapy's, exiting non-zero when a component
-# asked for it (ingest/crawl/exitstatus.py), e.g. the database could not be written.
-COMMANDS_MODULE = "ingest.crawl.commands"
 
 # --- politeness -------------------------------------------------------------------------
 # Say who we are and where to read about us; publishers block anonymous scrapers.
@@ -74,13 +71,28 @@ RETRY_TIMES = 2
 # 429 and 503 with Retry-After: wait as told (the whole site slows down) before retrying, but
 # never longer than this many seconds within one run; longer waits are left to the next run.
 INGEST_RETRY_AFTER_MAX = 300.0
-# Drops counted by reason into the crawl's stats (crawl_runs.stats, `ingest runs`).
-EXTENSIONS = {"ingest.crawl.runstats.RunStats": 500}
+# Drops counted by reason into the crawl's stats (crawl_runs.stats, `ingest runs`); a summary
+# line per site at the end of a crawl, and a progress line on a terminal
+# (ingest.crawl.crawlreport).
+EXTENSIONS = {"ingest.crawl.runstats.RunStats": 500,
+              "ingest.crawl.crawlreport.CrawlReport": 510}
+# How often the progress line is redrawn, in seconds, when standard error is a terminal
+# (0 = never). Under cron or a pipe nothing is drawn whatever this says.
+INGEST_PROGRESS_SECONDS = 2.0
+# `scrapy crawl` is ingest/crawl/commands/crawl.py: Scrapy's, with the exit status of
+# ingest/crawl/exitstatus.py (0 done, 1 nothing fetched, 2 usage or configuration error, a
+# storage failure included) and start-up mistakes as one line naming the fix.
+COMMANDS_MODULE = "ingest.crawl.commands"
 # Follow links at most this deep from the start pages (a site profile can lower it).
 DEPTH_LIMIT = 3
 # Cookies are not needed to read articles and make crawls depend on history.
 COOKIES_ENABLED = False
+# Scrapy's remote-control extensions are for a person poking a live crawl; a cron crawler has
+# no such person, and each is a way into the process. The telnet console opens a port; 2.19's
+# RemoteControl (on by default) runs Python sent over HTTP and writes a token file per run to
+# ~/.local/state/scrapy/job_files/ (left behind, piling up, by every killed run). Both off.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 
 # --- downloader middlewares ---------------------------------------------------------------
 # The network guard runs first (before offsite at 50 and robots.txt at 100), so a redirect or

@@ -1,6 +1,7 @@
 """SiteProfile: one site of sites.toml, loaded and validated.
 
-Errors name the fix ("sites.toml: site 'x' has no start URL; add start_urls = [...]").
+Errors name the file and the fix ("sites.toml: site 'x' has no start URL; add start_urls =
+[...]"); loading reports every mistake in the file, one per line.
 """
 
 from __future__ import annotations
@@ -96,13 +97,17 @@ def _check_url(url, where):
                          f"e.g. 'https://example.com/'")
 
 
-def _strings(site, data, key):
+def _strings(where, data, key, errors: list[str]):
+    """A list of strings; a bare string is a mistake (TOML ``key = "x"`` for ``["x"]``)."""
     value = data.get(key, [])
     if isinstance(value, str):
-        value = [value]
+        errors.append(f'{where}: {key} must be a list of strings, not a string; write '
+                      f'{key} = [{value!r}]')
+        return []
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise SitesError(f"sites.toml: site '{site}': {key} must be a list of strings, "
-                         f'e.g. {key} = ["..."]')
+        errors.append(f"{where}: {key} must be a list of strings, "
+                      f'e.g. {key} = ["..."]')
+        return []
     return value
 
 
@@ -127,64 +132,82 @@ def _check_selector(where: str, key: str, query) -> None:
                          f"({exc}); fix it, or prefix XPath with 'xpath:'") from None
 
 
-def parse_site(name: str, data: dict) -> SiteProfile:
-    where = f"sites.toml: site '{name}'"
+class _Errors(list):
+    """Every mistake found in a site's table, so that one check reports them all."""
+
+    def check(self, fn, *args):
+        try:
+            fn(*args)
+        except SitesError as exc:
+            self.append(str(exc))
+
+
+def parse_site(name: str, data: dict, *, file: str = "sites.toml") -> SiteProfile:
+    """The profile of site ``name``; a SitesError listing every mistake (one per line)."""
+    where = f"{file}: site '{name}'"
+    errors = _Errors()
     unknown = set(data) - KNOWN_KEYS
     if unknown:
-        raise SitesError(f"{where}: unknown key(s) {sorted(unknown)}; "
-                         f"known keys are {sorted(KNOWN_KEYS)}")
-    start_urls = _strings(name, data, "start_urls")
-    feeds = _strings(name, data, "feeds")
-    sitemaps = _strings(name, data, "sitemaps")
-    if not (start_urls or feeds or sitemaps):
-        raise SitesError(f"{where} has no start URL; add start_urls = [\"https://...\"] "
-                         f"(or feeds / sitemaps)")
+        errors.append(f"{where}: unknown key(s) {sorted(unknown)}; "
+                      f"known keys are {sorted(KNOWN_KEYS)}")
+    start_urls = _strings(where, data, "start_urls", errors)
+    feeds = _strings(where, data, "feeds", errors)
+    sitemaps = _strings(where, data, "sitemaps", errors)
+    if not (start_urls or feeds or sitemaps) and not any("start_urls" in e for e in errors):
+        errors.append(f"{where} has no start URL; add start_urls = [\"https://...\"] "
+                      f"(or feeds / sitemaps)")
     for key, urls in (("start_urls", start_urls), ("feeds", feeds), ("sitemaps", sitemaps)):
         for u in urls:
-            _check_url(u, f"{where}: {key}")
-    allow, deny = _strings(name, data, "allow"), _strings(name, data, "deny")
-    article_urls = _strings(name, data, "article_urls")
+            errors.check(_check_url, u, f"{where}: {key}")
+    allow = _strings(where, data, "allow", errors)
+    deny = _strings(where, data, "deny", errors)
+    article_urls = _strings(where, data, "article_urls", errors)
     for key, patterns in (("allow", allow), ("deny", deny), ("article_urls", article_urls)):
         for p in patterns:
             try:
                 re.compile(p)
             except re.error as exc:
-                raise SitesError(f"{where}: {key} pattern {p!r} is not a valid regular "
-                                 f"expression ({exc}); escape special characters") from None
+                errors.append(f"{where}: {key} pattern {p!r} is not a valid regular "
+                              f"expression ({exc}); escape special characters")
     tz = data.get("timezone")
     if tz is not None:
         try:
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError, TypeError):
-            raise SitesError(f"{where}: timezone {tz!r} is unknown; use an IANA name such as "
-                             f"'America/New_York' or 'UTC'") from None
+            errors.append(f"{where}: timezone {tz!r} is unknown; use an IANA name such as "
+                          f"'America/New_York' or 'UTC'")
+            tz = None
     selectors = data.get("selectors", {})
     if not isinstance(selectors, dict):
-        raise SitesError(f"{where}: selectors must be a table, e.g. [sites.{name}.selectors]")
+        errors.append(f"{where}: selectors must be a table, e.g. [sites.{name}.selectors]")
+        selectors = {}
     bad = set(selectors) - set(SELECTOR_FIELDS)
     if bad:
-        raise SitesError(f"{where}: selectors for unknown field(s) {sorted(bad)}; "
-                         f"fields that take selectors: {list(SELECTOR_FIELDS)}")
-    chrome_selectors = _strings(name, data, "chrome_selectors")
+        errors.append(f"{where}: selectors for unknown field(s) {sorted(bad)}; "
+                      f"fields that take selectors: {list(SELECTOR_FIELDS)}")
+    chrome_selectors = _strings(where, data, "chrome_selectors", errors)
     for key, query in [*(("selectors." + k, q) for k, q in selectors.items()),
                        *(("chrome_selectors", q) for q in chrome_selectors)]:
-        _check_selector(where, key, query)
+        errors.check(_check_selector, where, key, query)
     max_depth = data.get("max_depth", 3)
     if not isinstance(max_depth, int) or max_depth < 0:
-        raise SitesError(f"{where}: max_depth must be a whole number >= 0, e.g. max_depth = 3")
+        errors.append(f"{where}: max_depth must be a whole number >= 0, e.g. max_depth = 3")
     recheck = data.get("recheck_days", 2.0)
     if not isinstance(recheck, (int, float)) or recheck < 0:
-        raise SitesError(f"{where}: recheck_days must be a number >= 0, e.g. recheck_days = 2")
-    extra_hosts = [h.strip().lower() for h in _strings(name, data, "hosts")]
+        errors.append(f"{where}: recheck_days must be a number >= 0, e.g. recheck_days = 2")
+    extra_hosts = [h.strip().lower() for h in _strings(where, data, "hosts", errors)]
     for h in extra_hosts:
         if not HOST_NAME.match(h):
-            raise SitesError(f"{where}: hosts entry {h!r} is not a host name; write the bare "
-                             f"name without scheme, port or path, e.g. hosts = [\"m.example.com\"]")
+            errors.append(f"{where}: hosts entry {h!r} is not a host name; write the bare "
+                          f"name without scheme, port or path, e.g. hosts = [\"m.example.com\"]")
+    keep_blocks = _strings(where, data, "keep_blocks", errors)
+    if errors:
+        raise SitesError("\n".join(errors))
     return SiteProfile(
         name=name, start_urls=start_urls, feeds=feeds, sitemaps=sitemaps, allow=allow,
         deny=deny, max_depth=max_depth, timezone=tz, selectors=dict(selectors),
         chrome_selectors=chrome_selectors,
-        keep_blocks=_strings(name, data, "keep_blocks"), recheck_days=float(recheck),
+        keep_blocks=keep_blocks, recheck_days=float(recheck),
         article_urls=article_urls,
         enabled=bool(data.get("enabled", True)), extra_hosts=extra_hosts,
     )
@@ -203,4 +226,15 @@ def load_sites(path: str | Path) -> dict[str, SiteProfile]:
     if not isinstance(sites, dict) or not sites:
         raise SitesError(f"{path}: no sites; add a table per site, e.g. [sites.example] "
                          f"with start_urls = [\"https://example.com/\"]")
-    return {name: parse_site(name, body) for name, body in sites.items()}
+    profiles, errors = {}, []
+    for name, body in sites.items():
+        if not isinstance(body, dict):
+            errors.append(f"{path}: sites.{name} must be a table, e.g. [sites.{name}]")
+            continue
+        try:
+            profiles[name] = parse_site(name, body, file=str(path))
+        except SitesError as exc:
+            errors.append(str(exc))
+    if errors:  # every mistake in the file, one per line, not only the first
+        raise SitesError("\n".join(errors))
+    return profiles

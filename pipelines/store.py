@@ -190,6 +190,8 @@ class StorePipeline:
         result, _article_id = await maybe_deferred_to_future(
             self.writer.add_article(record, page))
         self.stats.inc_value(OUTCOME_STATS[result])
+        self.crawler.signals.send_catch_log(signal=ingest_signals.article_stored,
+                                            url=item.url, result=result)
         self.stats.inc_value(f"ingest/pages/{PAGE_OUTCOMES[result]}")
         return item
 

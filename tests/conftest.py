@@ -12,7 +12,9 @@ if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 
 FIXTURES = Path(__file__).parent / "fixtures"
-DEMO_SITE = FIXTURES / "site"
+# The demo site ships inside the package (ingest/demo_site) so that `ingest demo` works
+# from an installed copy; its pages are still our golden fixtures.
+DEMO_SITE = Path(__file__).resolve().parent.parent / "ingest" / "demo_site"
 # Golden fixtures are extracted as if fetched from this host at this time.
 GOLDEN_BASE = "http://futureoftech.test/"
 FROZEN_FETCHED_AT = "2026-11-27T00:00:00+00:00"

@@ -232,7 +232,8 @@ def test_runs_start_and_finish(st):
     row = st.db["crawl_runs"].get(run)
     assert row["status"] == "running" and row["finished_at"] is None
     stats = {"downloader/request_count": 12, "articles_new": 3, "articles_updated": 1,
-             "articles_unchanged": 5, "item_dropped_count": 2, "log_count/ERROR": 1,
+             "articles_unchanged": 5, "item_dropped_count": 2, "log_count/ERROR": 7,
+             "ingest/pages/failed": 1,
              "elapsed_time_seconds": 4.5, "start_time": datetime(2026, 11, 27, tzinfo=timezone.utc)}
     st.finish_run(run, stats=stats)
     row = st.db["crawl_runs"].get(run)
@@ -246,6 +247,7 @@ def test_runs_start_and_finish(st):
     st.finish_run(run2, stats={}, status="failed")
     row2 = st.db["crawl_runs"].get(run2)
     assert row2["status"] == "failed" and row2["duration_s"] >= 0
+    assert (row2["requests"], row2["errors"], row2["articles_new"]) == (0, 0, 0)  # not null
     with pytest.raises(KeyError):
         st.finish_run(999, stats={})
 

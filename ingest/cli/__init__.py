@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -17,42 +19,118 @@ from ingest.cli import templates as cli_templates
 from ingest.extract import extract_article
 
 
-@click.group()
+class IngestGroup(click.Group):
+    """Every command: a database that cannot be read or written (read-only, corrupt, not
+    SQLite) is one line naming the fix and exit status 2 (ingest.crawl.exitstatus), not a
+    traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except sqlite3.Error as exc:
+            from ingest.crawl.exitstatus import USAGE, database_problem
+
+            click.echo(f"error: {database_problem(exc, where='the database (--db)')}", err=True)
+            ctx.exit(USAGE)
+
+
+@click.group(cls=IngestGroup)
 @click.version_option(package_name="news-ingest")
 def main():
-    """Crawl tech news sites into clean article records in SQLite."""
+    """Crawl tech news sites into clean article records in SQLite.
+
+    \b
+    Examples:
+      ingest sites check
+      ingest runs -n 3
+      ingest export --format jsonl --out out/articles.jsonl
+    """
 
 
-def _record(path: Path, url: str, profile=None) -> dict:
-    return ItemAdapter(extract_article(path.read_bytes(), url, profile)).asdict()
+# A page with a NUL byte in its first bytes is binary (an image, a PDF, a zip), not HTML:
+# extraction would find nothing in it, so it is reported as such rather than "no headline".
+BINARY_SNIFF_BYTES = 1024
+
+
+def _not_an_article(data: bytes, article) -> str | None:
+    """Why this page is not an article (the crawl's validate pipeline's reasons), or None."""
+    from ingest import settings
+    from ingest.extract.records import article_problem
+
+    if b"\x00" in data[:BINARY_SNIFF_BYTES]:
+        return "not an article: binary data, not an HTML page"
+    return article_problem(article, settings.INGEST_MIN_WORDS)
+
+
+def _as_text(record: dict, markdown: bool) -> str:
+    """The article for reading: headline, byline, date, then the body under its headings."""
+    lines = [f"# {record['headline']}" if markdown else record["headline"] or ""]
+    meta = " · ".join(x for x in (record["byline"], record["published_at"]) if x)
+    if meta:
+        lines.append(f"*{meta}*" if markdown else meta)
+    for section in record["sections"]:
+        if section["heading"]:
+            lines += ["", f"## {section['heading']}" if markdown else section["heading"]]
+        for paragraph in section["paragraphs"]:
+            lines += ["", paragraph]
+    return "\n".join(lines)
+
+
+def _render(record: dict, fmt: str, *, one_line: bool) -> str:
+    if fmt == "json":
+        return json.dumps(record, ensure_ascii=False, indent=None if one_line else 2)
+    return _as_text(record, markdown=fmt == "markdown")
 
 
 @main.command()
-@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.argument("path", type=click.Path(exists=True, allow_dash=True, path_type=Path))
 @click.option("--url", help="The page's URL (default: file:// URL of PATH). "
               "For a folder, the base URL that each file's relative path is joined to.")
 @click.option("--site", "site_name", help="Use this site's profile from sites.toml.")
-@click.option("--sites-file", default="sites.toml", show_default=True,
+@click.option("--sites-file", default=lambda: os.environ.get("INGEST_SITES", "sites.toml"),
+              show_default="INGEST_SITES or sites.toml",
               type=click.Path(path_type=Path), help="The sites file for --site.")
-def extract(path: Path, url: str | None, site_name: str | None, sites_file: Path):
-    """Extract the article record of an HTML FILE (JSON) or of every .html file in a
-    folder (JSON Lines, one record per line)."""
+@click.option("--format", "fmt", type=click.Choice(["json", "text", "markdown"]),
+              default="json", show_default=True,
+              help="json: the record; text or markdown: the article to read.")
+def extract(path: Path, url: str | None, site_name: str | None, sites_file: Path, fmt: str):
+    """Extract the article record of an HTML file (JSON), of standard input (PATH "-"), or
+    of every .html file in a folder (JSON Lines, one record per line). A page that is not an
+    article prints the reason, as a crawl would drop it, and exits 1.
+
+    \b
+    Examples:
+      ingest extract page.html --url https://example.com/news/a.html
+      curl -s https://example.com/news/a.html | ingest extract - --format markdown
+      ingest extract pages/ --url https://example.com/ > records.jsonl
+    """
     profile = None
     if site_name:
         from ingest.sites import SitesError, load_sites
         try:
-            profile = load_sites(sites_file)[site_name]
-        except (SitesError, KeyError) as exc:
+            profiles = load_sites(sites_file)
+        except SitesError as exc:
             raise click.ClickException(f"--site {site_name}: {exc}") from None
-    if path.is_file():
-        record = _record(path, url or path.resolve().as_uri(), profile)
-        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        if site_name not in profiles:
+            raise click.ClickException(f"--site {site_name}: {sites_file} has no site named "
+                                       f"'{site_name}'; sites: {', '.join(sorted(profiles))}")
+        profile = profiles[site_name]
+    if str(path) == "-" or path.is_file():
+        data = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+        page_url = url or ("file:///dev/stdin" if str(path) == "-" else path.resolve().as_uri())
+        article = extract_article(data, page_url, profile)
+        reason = _not_an_article(data, article)
+        if reason:
+            click.echo(f"{path}: {reason}", err=True)
+            sys.exit(1)
+        click.echo(_render(ItemAdapter(article).asdict(), fmt, one_line=False))
         return
     files = sorted(p for p in path.rglob("*") if p.suffix in (".html", ".htm") and p.is_file())
     for f in files:
         rel = f.relative_to(path).as_posix()
         page_url = (url.rstrip("/") + "/" + rel) if url else f.resolve().as_uri()
-        click.echo(json.dumps(_record(f, page_url, profile), ensure_ascii=False))
+        record = ItemAdapter(extract_article(f.read_bytes(), page_url, profile)).asdict()
+        click.echo(_render(record, fmt, one_line=True) + ("" if fmt == "json" else "\n"))
 
 
 @main.command()
@@ -60,11 +138,26 @@ def extract(path: Path, url: str | None, site_name: str | None, sites_file: Path
               help="The database the demo crawl writes.")
 @click.option("--site-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Serve this folder instead of the bundled demo site.")
-def demo(db: Path, site_dir: Path | None):
-    """Serve the bundled demo site on 127.0.0.1, crawl it into --db, print a summary."""
-    from ingest.jobs.demo import DEMO_SITE, run_crawl, serve_directory, summary
+@click.option("--port", default=None, type=click.IntRange(1, 65535),
+              help="The port to serve on; the same every run, so that a second run stores "
+              "nothing new [default: 8765].")
+def demo(db: Path, site_dir: Path | None, port: int | None):
+    """Serve the bundled demo site on 127.0.0.1, crawl it into --db, print a summary.
+    Run it again and it stores nothing new (the same URLs, unchanged pages).
 
-    with serve_directory(site_dir or DEMO_SITE) as base_url:
+    \b
+    Example:
+      ingest demo --db data/demo.db
+      sqlite3 data/demo.db "select headline, published_at from articles"
+    """
+    from ingest.jobs.demo import DEMO_PORT, DEMO_SITE, run_crawl, serve_directory, summary
+
+    wanted = port or DEMO_PORT
+    with serve_directory(site_dir or DEMO_SITE, port=wanted, fallback=True) as base_url:
+        if not base_url.endswith(f":{wanted}/"):
+            click.echo(f"warning: port {wanted} is busy, serving on {base_url} instead: its "
+                       f"URLs differ from earlier demo runs', so this run stores its articles "
+                       f"again as new rows; free port {wanted} or pass --port PORT", err=True)
         click.echo(f"serving {site_dir or DEMO_SITE} at {base_url}", err=True)
         result = run_crawl(base_url, db.resolve())
     if result.returncode != 0:
@@ -74,19 +167,33 @@ def demo(db: Path, site_dir: Path | None):
 
 @main.group()
 def sites():
-    """Inspect sites.toml."""
+    """Inspect sites.toml.
+
+    \b
+    Example:
+      ingest sites check
+    """
 
 
 @sites.command("check")
-@click.argument("path", default="sites.toml", type=click.Path(path_type=Path))
-def sites_check(path: Path):
-    """Validate the sites file PATH; names the fix for each mistake."""
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+def sites_check(path: Path | None):
+    """Validate the sites file PATH (default: the one a crawl uses, $INGEST_SITES or
+    sites.toml); prints every mistake, each naming its fix, and exits 1 if there are any.
+
+    \b
+    Example:
+      ingest sites check
+      INGEST_SITES=/etc/news/sites.toml ingest sites check
+    """
     from ingest.sites import SitesError, load_sites
 
+    path = path or Path(os.environ.get("INGEST_SITES", "sites.toml"))
     try:
         profiles = load_sites(path)
     except SitesError as exc:
-        click.echo(f"error: {exc}", err=True)
+        for line in str(exc).splitlines():
+            click.echo(f"error: {line}", err=True)
         sys.exit(1)
     for name, p in profiles.items():
         state = "" if p.enabled else " (disabled)"

@@ -65,7 +65,13 @@ def _progress(label: str):
               "the leading ' that keeps spreadsheets from running them as formulas.")
 def export_cmd(db: Path, fmt: str, out: Path, since: str | None, site: str | None,
                cursor: str | None, no_formula_guard: bool):
-    """Export stored articles as JSON Lines, CSV or Parquet, whole or incrementally."""
+    """Export stored articles as JSON Lines, CSV or Parquet, whole or incrementally.
+
+    \b
+    Example:
+      ingest export --format jsonl --out out/articles.jsonl
+      ingest export --format csv --out out/new.csv --cursor warehouse
+    """
     from ingest.jobs.export import ExportError, export
 
     try:
@@ -88,7 +94,12 @@ def export_cmd(db: Path, fmt: str, out: Path, since: str | None, site: str | Non
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def stats_cmd(db: Path, site: str | None, recent_days: int | None, as_json: bool):
     """Per site: articles and the share that have each field; warns when a site's recent
-    coverage of a field falls well below its history (its markup may have changed)."""
+    coverage of a field falls well below its history (its markup may have changed).
+
+    \b
+    Example:
+      ingest stats --db data/demo.db
+    """
     from ingest.jobs.stats import RECENT_DAYS, format_table, site_stats
     from ingest.store import Store
 
@@ -113,7 +124,12 @@ def stats_cmd(db: Path, site: str | None, recent_days: int | None, as_json: bool
               help="Print the Datasette metadata JSON and exit (for datasette publish).")
 def serve_cmd(db: Path, host: str, port: int, print_metadata: bool):
     """Browse the database in Datasette, with table and column descriptions, facets on
-    site, section and author, and full-text search on articles."""
+    site, section and author, and full-text search on articles.
+
+    \b
+    Example:
+      ingest serve --db data/demo.db    # then open http://127.0.0.1:8001/
+    """
     from ingest.jobs.serve import ServeError, metadata, serve
 
     if print_metadata:
@@ -131,7 +147,12 @@ def serve_cmd(db: Path, host: str, port: int, print_metadata: bool):
 @click.option("--check", is_flag=True, help="Only check that the file is up to date "
               "(exit 1 if not).")
 def schema_docs_cmd(out: Path | None, check: bool):
-    """Regenerate docs/schema.md from the live schema and ingest/store/schema_docs.py."""
+    """Regenerate docs/schema.md from the live schema and ingest/store/schema_docs.py.
+
+    \b
+    Example:
+      ingest schema-docs --check
+    """
     from ingest.store.schema_docs import DOC_PATH, UndocumentedSchema, render
 
     path = out or DOC_PATH

@@ -20,7 +20,14 @@ from ingest.store.runs import format_runs, recent_runs
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines instead of text.")
 def runs(db: Path, limit: int, as_json: bool):
     """List recent crawl runs: requests, responses by status, articles new / updated /
-    unchanged, 304s, drops by reason, errors, duration."""
+    unchanged, 304s, drops by reason, failed pages (errors), duration; counts are 0, never
+    null, in --json.
+
+    \b
+    Example:
+      ingest runs -n 3
+      ingest runs --json | jq .errors
+    """
     if not db.exists():
         raise click.ClickException(f"{db}: no such database; crawl first "
                                    f"(scrapy crawl news) or pass --db PATH")

@@ -55,7 +55,12 @@ def reextract(db: Path, site_name: str | None, jobs: int, sites_file: Path, min_
               min_pages: int):
     """Re-run extraction over the stored raw pages: relearn each site's template, update
     articles, authors, sections and full-text, write a revision only where the content
-    changed, and link duplicates again."""
+    changed, and link duplicates again.
+
+    \b
+    Example:
+      ingest reextract --db data/news.db --site arstechnica -j 2
+    """
     from ingest.jobs.reextract import reextract as run
 
     _open_db(db).close()
@@ -87,7 +92,12 @@ def reextract(db: Path, site_name: str | None, jobs: int, sites_file: Path, min_
 
 @click.group("templates")
 def templates():
-    """Inspect and veto the learned site templates."""
+    """Inspect and veto the learned site templates.
+
+    \b
+    Example:
+      ingest templates show --site example.com
+    """
 
 
 @templates.command("show")
@@ -96,7 +106,12 @@ def templates():
 @click.option("--all", "show_all", is_flag=True,
               help="Also candidates below the threshold and vetoed blocks.")
 def templates_show(db: Path, site_name: str | None, show_all: bool):
-    """List template blocks: fingerprint, pages seen / site pages, state, example text."""
+    """List template blocks: fingerprint, pages seen / site pages, state, example text.
+
+    \b
+    Example:
+      ingest templates show --db data/news.db --site example.com --all
+    """
     with _open_db(db) as store:
         where = "" if show_all else " AND is_template AND NOT keep"
         rows = store.conn.execute(
@@ -117,7 +132,13 @@ def templates_show(db: Path, site_name: str | None, show_all: bool):
 @click.argument("fingerprint")
 @click.option("--undo", is_flag=True, help="Lift the veto: the block is template again.")
 def templates_keep(db: Path, site: str, fingerprint: str, undo: bool):
-    """Veto one block of SITE's template (it stays in articles); then run `ingest reextract`."""
+    """Veto one block of SITE's template (it stays in articles); then run `ingest reextract`.
+
+    \b
+    Example:
+      ingest templates keep example.com 3f9a0c1d2e4b5a69
+      ingest reextract --site example.com
+    """
     from ingest.store.templates import keep_block
 
     with _open_db(db) as store:

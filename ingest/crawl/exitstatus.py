@@ -1,21 +1,36 @@
-"""The exit status of `scrapy crawl news`, asked for by components during the crawl.
+"""The exit status of `scrapy crawl news` (and what a start-up mistake prints): one place.
 
-    0  done
-    2  the database cannot be written or read (a full disk, a corrupt file): the crawl
-       stopped, and the last line on standard error names the database and the fix
+    0  done: the crawl ran and fetched at least one page (failures are in its summary)
+    1  nothing could be fetched (every site unreachable, refused or failing), or the crawl
+       could not run for a reason outside the command line (the crawl lock is held)
+    2  usage or configuration error: a bad sites.toml, an unknown site, a bad start URL, a
+       database that cannot be written or read
 
-Components call ``request_status(crawler, code, reason)`` (the highest status asked for
-wins); the crawl command (``ingest/crawl/commands/crawl.py``, COMMANDS_MODULE) exits with it.
+The crawl command (``ingest/crawl/commands/crawl.py``, COMMANDS_MODULE) asks ``crawl_status`` for
+the status once the crawl has ended, and ``startup_failure`` for the one line to print when
+the spider could not even start.
+
+Other components plug in by calling ``request_status(crawler, code, reason)`` during the
+crawl (e.g. a storage failure): the highest requested status wins over the computed one, and
+the reason is printed as the last line.
 """
 
 from __future__ import annotations
 
+import sqlite3
+
 OK = 0
-STORAGE_FAILED = 2
+NOTHING_FETCHED = 1
+USAGE = 2
+# A storage failure (full disk, corrupt database) is a configuration error for cron's purposes:
+# the run cannot do its job until an operator acts.
+STORAGE_FAILED = USAGE
 
 #: stats keys: the status components asked for, and why.
 REQUESTED_KEY = "ingest/exit_status"
 REASON_KEY = "ingest/exit_reason"
+#: stats key the crawl report (ingest.crawl.crawlreport) counts page responses under.
+FETCHED_KEY = "ingest/pages/fetched"
 
 
 def request_status(crawler, code: int, reason: str) -> None:
@@ -26,6 +41,45 @@ def request_status(crawler, code: int, reason: str) -> None:
         stats.set_value(REASON_KEY, reason)
 
 
-def crawl_status(stats: dict) -> int:
-    """The exit status of a crawl that ran, from its final stats."""
-    return stats.get(REQUESTED_KEY) or OK
+def crawl_status(stats: dict) -> tuple[int, str | None]:
+    """(status, a line to print or None) for a crawl that ran, from its final stats."""
+    requested = stats.get(REQUESTED_KEY) or OK
+    if requested:
+        return requested, stats.get(REASON_KEY)
+    if not stats.get(FETCHED_KEY):
+        return NOTHING_FETCHED, ("nothing could be fetched: no site answered (see the "
+                                 "failed pages above); exit status 1")
+    return OK, None
+
+
+def startup_failure(exc: BaseException) -> tuple[int, str]:
+    """(status, one line naming the fix) for an exception raised while the crawl started."""
+    from ingest.crawl.crawllock import CrawlLocked
+    from ingest.sites import SitesError
+
+    if isinstance(exc, SitesError):  # one line per mistake in the file
+        return USAGE, "\n".join(f"error: {line}" for line in str(exc).splitlines())
+    if isinstance(exc, CrawlLocked):
+        return NOTHING_FETCHED, f"error: {exc}"
+    if isinstance(exc, sqlite3.Error):
+        return USAGE, f"error: {database_problem(exc)}"
+    if isinstance(exc, OSError):
+        return USAGE, (f"error: {exc.strerror or exc} ({exc.filename or '?'}); check the "
+                       f"path and its permissions (INGEST_DB, INGEST_SITES)")
+    return USAGE, f"error: the crawl could not start: {type(exc).__name__}: {exc}"
+
+
+def database_problem(exc: sqlite3.Error, where: str = "the database (INGEST_DB)") -> str:
+    """A sqlite3 error as one line naming the fix."""
+    text = str(exc)
+    where = f"{where}: "
+    if "readonly" in text or "read-only" in text:
+        return (where + "cannot write (read-only: " + text + "); fix the file's or folder's "
+                "permissions, or pass another database (--db, -s INGEST_DB=PATH)")
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return (where + "not a usable SQLite database (" + text + "); restore it from a "
+                "backup, or pass another path (--db, -s INGEST_DB=PATH)")
+    if "unable to open" in text:
+        return (where + "cannot be opened (" + text + "); check that its folder exists and "
+                "is writable")
+    return where + text

@@ -3,7 +3,8 @@
 ``scrapy crawl news -O out.csv`` uses ``RecordCsvItemExporter`` (settings FEED_EXPORTERS):
 nested fields (authors, tags, sections, provenance) as JSON text, as in
 ``ingest export --format csv``, rather than Scrapy's comma-joined lists, which cannot carry
-authors or sections. JSON Lines needs nothing: Scrapy's own exporter already writes the record.
+authors or sections, and the header line even when the run scraped nothing new. JSON Lines
+needs nothing: Scrapy's own exporter already writes the record.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from scrapy.exporters import CsvItemExporter
 
-from ingest.items import NESTED_FIELDS
+from ingest.items import ARTICLE_FIELDS, NESTED_FIELDS
 
 
 def _plain(obj: Any) -> Any:
@@ -28,3 +29,14 @@ class RecordCsvItemExporter(CsvItemExporter):
         if name in NESTED_FIELDS:
             return json.dumps(value, ensure_ascii=False, default=_plain)
         return super().serialize_field(field, name, value)
+
+    def finish_exporting(self) -> None:
+        # A run that scraped nothing new still writes the header: a consumer reading the
+        # file with csv.DictReader (or pandas) gets an empty table, not an empty file.
+        if self._headers_not_written and self.include_headers_line:
+            self._headers_not_written = False
+            fields = self.fields_to_export or ARTICLE_FIELDS
+            if isinstance(fields, dict):
+                fields = list(fields.values())
+            self.csv_writer.writerow(list(fields))
+        super().finish_exporting()

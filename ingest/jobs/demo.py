@@ -1,4 +1,4 @@
-"""The bundled demo: serve tests/fixtures/site on 127.0.0.1, crawl it, summarise the database.
+"""The bundled demo: serve ingest/demo_site on 127.0.0.1, crawl it, summarise the database.
 
 Used by `make demo` (through `ingest demo`) and by the tests, so the demo is what is tested.
 """
@@ -6,6 +6,7 @@ Used by `make demo` (through `ingest demo`) and by the tests, so the demo is wha
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
 import subprocess
@@ -15,7 +16,12 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEMO_SITE = PROJECT_ROOT / "tests" / "fixtures" / "site"
+# Package data (pyproject.toml), so `pip install .` then `ingest demo` works.
+DEMO_SITE = Path(__file__).resolve().parents[1] / "demo_site"
+# The demo always serves on this port, so its canonical URLs are the same every run and a
+# second `make demo` stores nothing new. When it is busy, a free port is used instead, with a
+# warning (that run's URLs are new, so its articles are new rows).
+DEMO_PORT = 8765
 
 # Settings for crawling a server on this machine: no politeness delay is needed for it.
 LOCAL_CRAWL_SETTINGS = {
@@ -32,10 +38,17 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serve_directory(directory: Path, host: str = "127.0.0.1", port: int = 0):
-    """Serve ``directory`` over HTTP in a background thread; yields the base URL."""
+def serve_directory(directory: Path, host: str = "127.0.0.1", port: int = 0, *,
+                    fallback: bool = False):
+    """Serve ``directory`` over HTTP in a background thread; yields the base URL. With
+    ``fallback``, a busy ``port`` gives way to a free one (the caller compares the URL)."""
     handler = functools.partial(QuietHandler, directory=str(directory))
-    server = ThreadingHTTPServer((host, port), handler)
+    try:
+        server = ThreadingHTTPServer((host, port), handler)
+    except OSError as exc:
+        if not (fallback and port and exc.errno == errno.EADDRINUSE):
+            raise
+        server = ThreadingHTTPServer((host, 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -49,9 +49,15 @@ STAT_COLUMNS: dict[str, tuple[str, ...]] = {
     "articles_updated": ("articles_updated", "ingest/articles_updated"),
     "articles_unchanged": ("articles_unchanged", "ingest/articles_unchanged"),
     "dropped": ("dropped", "item_dropped_count"),
-    "errors": ("errors", "log_count/ERROR"),
+    # failed pages (pages.outcome error or refused, counted by ingest.crawl.crawlreport), not
+    # ERROR log lines: one unreachable page logs several.
+    "errors": ("errors", "ingest/pages/failed"),
     "duration_s": ("duration_s", "elapsed_time_seconds"),
 }
+
+# The STAT_COLUMNS that are counts: 0, never null, in a finished run.
+COUNT_COLUMNS = ("requests", "articles_new", "articles_updated", "articles_unchanged",
+                 "dropped", "errors")
 
 
 # SQLite result codes that mean the database file itself cannot be written or read (as
@@ -565,6 +571,8 @@ class Store:
         values: dict[str, Any] = {}
         for column, keys in STAT_COLUMNS.items():
             values[column] = next((stats[k] for k in keys if stats.get(k) is not None), None)
+            if values[column] is None and column in COUNT_COLUMNS:
+                values[column] = 0  # a finished run that counted nothing counted 0
         with self.transaction() as conn:
             run = self._one("SELECT started_at FROM crawl_runs WHERE id = ?", (run_id,))
             if run is None:

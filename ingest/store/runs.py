@@ -6,6 +6,8 @@ import json
 import os
 import sqlite3
 
+from ingest.store import COUNT_COLUMNS
+
 STATUS_PREFIX = "downloader/response_status_count/"
 DROP_PREFIX = "ingest/drops/"
 
@@ -22,6 +24,10 @@ def recent_runs(db_path: str | os.PathLike, limit: int = 10) -> list[dict]:
     runs = []
     for row in rows:
         run = dict(row)
+        if run.get("finished_at"):
+            for column in COUNT_COLUMNS:  # rows written before counts defaulted to 0
+                if run.get(column) is None:
+                    run[column] = 0
         try:
             stats = json.loads(run.pop("stats") or "{}")
         except ValueError:
