@@ -53,12 +53,19 @@ def _progress(label: str):
               "text; parquet: typed columns (needs the parquet extra).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The file to write (replaced at the end, never left half-written).")
-@click.option("--since", help="Only articles stored or changed at or after this ISO 8601 "
-              "date or time (naive = UTC).")
+@click.option("--since", help="Stored time: only articles stored or changed at or after this "
+              "ISO 8601 date or time (naive = UTC).")
+@click.option("--until", help="Stored time: only articles stored or changed before this.")
+@click.option("--published-since", help="Publication time: only articles published at or "
+              "after this instant (each article's own offset respected; undated ones left "
+              "out).")
+@click.option("--published-until", help="Publication time: only articles published before "
+              "this instant.")
 @click.option("--site", help="Only this site (host name without www.).")
 @click.option("--cursor", help="A consumer name: export only what changed since this "
               "cursor's last export, then remember where it got to.")
-def export_cmd(db: Path, fmt: str, out: Path, since: str | None, site: str | None,
+def export_cmd(db: Path, fmt: str, out: Path, since: str | None, until: str | None,
+               published_since: str | None, published_until: str | None, site: str | None,
                cursor: str | None):
     """Export stored articles as JSON Lines, CSV or Parquet, whole or incrementally."""
     from .export import ExportError, export
@@ -66,6 +73,8 @@ def export_cmd(db: Path, fmt: str, out: Path, since: str | None, site: str | Non
     try:
         with _progress(f"exporting {fmt}") as (on_total, step):
             result = export(db, out, fmt, since=since, site=site, cursor=cursor,
+                            until=until, published_since=published_since,
+                            published_until=published_until,
                             progress=step, on_total=on_total)
     except ExportError as exc:
         raise click.ClickException(str(exc)) from None
