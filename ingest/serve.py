@@ -1,7 +1,9 @@
 """`ingest serve`: Datasette on the database, with the project's metadata.
 
 The table and column descriptions are those of ``ingest.schema_docs`` (the same text as
-docs/schema.md); facets and full-text search are configured here, per table, as data.
+docs/schema.md); facets, full-text search, hidden tables and canned queries are configured
+here, per table, as data. The article page is a row template (serve_templates/) fed by a
+small plugin (serve_plugins/), both shipped in the package.
 Datasette is an optional extra: ``pip install 'news-ingest[serve]'``.
 """
 
@@ -109,8 +111,8 @@ def metadata(db_name: str) -> dict:
     return {
         "title": "news-ingest: tech news articles",
         "description": "Articles crawled by news-ingest. Tables and columns are described in "
-                       "docs/schema.md; search articles with the search box of articles or "
-                       "latest_articles.",
+                       "docs/schema.md. Search with the Search articles query (snippets of each "
+                       "hit); open an article's row for its page.",
         "databases": {db_name: {"tables": tables, "queries": queries}},
     }
 

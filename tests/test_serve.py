@@ -192,3 +192,49 @@ def test_browser_canned_query_form(chromium, datasette, tmp_path):
     base, name = datasette
     dom = _browse(chromium, tmp_path, f"{base}/{name}/articles_of_an_author", "author-form")
     assert 'name="author"' in dom and 'name="since"' in dom and "<form" in dom
+
+
+def test_article_page_links_copies_and_original(tmp_path):
+    """A story and its copy under another URL (a real database, a real `ingest serve`): the
+    original's page lists the copy, the copy's page names the original."""
+    import socket
+    import sys
+    import time
+    import urllib.error
+
+    from ingest.store import Store
+
+    from .test_store import make_article
+
+    db = tmp_path / "dups.db"
+    with Store(db) as st:
+        _, orig = st.upsert_article(make_article("https://a.com/story", headline="Original"))
+        _, copy = st.upsert_article(make_article("https://b.com/copy", body="Copied.", site="b.com",
+                                                 headline="The copy"))
+        with st.transaction() as conn:
+            conn.execute("UPDATE articles SET duplicate_of = ?, similarity = 0.93 WHERE id = ?",
+                         (orig, copy))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "ingest.cli", "serve", "--db", str(db),
+                             "--port", str(port)], cwd=Path(__file__).resolve().parent.parent,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/dups/articles"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                original_page = _html(f"{base}/{orig}")
+                break
+            except (urllib.error.URLError, ConnectionError, OSError):
+                assert proc.poll() is None and time.monotonic() < deadline, "serve did not start"
+                time.sleep(0.2)
+        copy_page = _html(f"{base}/{copy}")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert f'<a href="/dups/articles/{copy}">The copy</a> (b.com, similarity 0.93)' \
+        in original_page
+    assert "A copy of</strong>" in copy_page and f'href="/dups/articles/{orig}">Original</a>' \
+        in copy_page
