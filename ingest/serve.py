@@ -25,7 +25,8 @@ PLUGINS_DIR = HERE / "serve_plugins"
 # Bookkeeping an analyst has no use for: hidden from the home page and the database page
 # (still reachable by URL and SQL). Why: they were listed first and buried the articles.
 HIDDEN_TABLES = ("article_bands", "article_sketches", "page_blocks", "raw_pages",
-                 "schema_migrations", "export_cursors", "article_changes", "site_templates")
+                 "schema_migrations", "export_cursors", "article_changes", "site_templates",
+                 "sqlite_sequence")
 
 # Canned queries with named parameters: Datasette draws a form field for each :name.
 # Title -> SQL. An empty :site or :since means "any". Search uses FTS5 snippet() so each
@@ -100,8 +101,8 @@ def metadata(db_name: str) -> dict:
     for name, rel in {**TABLES, **VIEWS}.items():
         tables[name] = {"description": rel.description, "columns": dict(rel.columns),
                         **TABLE_OPTIONS.get(name, {})}
-        if name in HIDDEN_TABLES:
-            tables[name]["hidden"] = True
+    for name in HIDDEN_TABLES:  # sqlite_sequence is SQLite's own, with no description
+        tables.setdefault(name, {})["hidden"] = True
     # The parameterised queries first; then the docs' examples a form does not replace.
     queries = {_slug(title): {"title": title, "sql": sql}
                for title, sql in CANNED_QUERIES.items()}
