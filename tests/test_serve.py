@@ -238,3 +238,13 @@ def test_article_page_links_copies_and_original(tmp_path):
         in original_page
     assert "A copy of</strong>" in copy_page and f'href="/dups/articles/{orig}">Original</a>' \
         in copy_page
+
+
+def test_facets_in_the_url_are_not_drawn_twice(datasette):
+    """The URL the README used to give (facets the metadata already sets, asked again)."""
+    base, name = datasette
+    url = f"{base}/{name}/latest_articles?_facet=site&_facet=section&_facet_array=authors"
+    facets = re.findall(r'class="facet-info (facet-[^"]+)"', _html(url))
+    assert sorted(facets) == sorted(set(facets)) and len(facets) == 3, facets
+    extra = _json(f"{base}/{name}/latest_articles.json?_facet=language&_facet=site")
+    assert {"site", "section", "authors", "language"} == set(extra["facet_results"])
