@@ -51,10 +51,18 @@ def read_csv(path) -> list[dict]:
 
 
 def read_parquet(path) -> list[dict]:
+    """The record as the other formats have it (the typed *_utc columns are checked apart)."""
     rows = pq.read_table(path).to_pylist()
     for row in rows:
         row["provenance"] = dict(row["provenance"])
+        for name in export_mod.UTC_TIMESTAMP_FIELDS:
+            del row[f"{name}_utc"]
     return rows
+
+
+def record_only(records):
+    """An export's records without the store's fields, to compare with a crawl's feed."""
+    return [{k: v for k, v in r.items() if k not in export_mod.STORE_FIELDS} for r in records]
 
 
 READERS = {"jsonl": read_jsonl, "csv": read_csv, "parquet": read_parquet}
@@ -83,7 +91,7 @@ def exported(demo_crawl, tmp_path_factory):
 
 def test_schema_file_describes_the_record_contract():
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
-    assert tuple(SCHEMA["properties"]) == ARTICLE_FIELDS
+    assert tuple(SCHEMA["properties"]) == ARTICLE_FIELDS + export_mod.STORE_FIELDS
     assert set(SCHEMA["required"]) == set(ARTICLE_FIELDS)
 
 
@@ -141,12 +149,12 @@ def test_scrapy_feed_export_gives_the_same_records(demo_crawl, exported):
     _, _, feed = demo_crawl
     fed = read_jsonl(feed)
     validate(fed)
-    assert by_url(fed) == by_url(exported["jsonl"])
+    assert by_url(fed) == by_url(record_only(exported["jsonl"]))
 
 
 def test_scrapy_csv_feed_gives_the_same_rows_as_ingest_export(demo_crawl, exported):
     _, _, feed = demo_crawl
-    assert by_url(read_csv(feed.with_suffix(".csv"))) == by_url(exported["csv"])
+    assert by_url(read_csv(feed.with_suffix(".csv"))) == by_url(record_only(exported["csv"]))
 
 
 # --- cursors, filters, atomic output (synthetic databases) -------------------------------
@@ -482,3 +490,76 @@ def test_stale_part_files_of_killed_exports_are_cleaned_up(db, tmp_path):
         os.close(fd)
     left = sorted(os.listdir(out_dir))
     assert left == sorted(["b.jsonl", "notes.part", "b.jsonl.part", Path(held).name])
+# --- issue #15.11: store fields, publication-time filters, typed UTC timestamps -------------
+
+@pytest.fixture
+def dated_db(tmp_path):
+    """Three articles with publication times in different offsets, one a copy of another."""
+    path = tmp_path / "dated.db"
+    with Store(path) as st:
+        # 2025-07-02T04:00Z, 2025-07-01T20:00Z, 2025-07-03T00:00Z as instants.
+        _, late_ny = st.upsert_article(make_article(
+            "https://a.com/ny", body="New York story.", published_at="2025-07-01T23:00:00-05:00"))
+        st.upsert_article(make_article(
+            "https://a.com/pk", body="Karachi story.", published_at="2025-07-02T01:00:00+05:00"))
+        _, copy = st.upsert_article(make_article(
+            "https://b.com/copy", body="Copied story.", published_at="2025-07-03T00:00:00Z"))
+        with st.transaction() as conn:
+            conn.execute("UPDATE articles SET duplicate_of = ? WHERE id = ?", (late_ny, copy))
+    return path
+
+
+@pytest.mark.parametrize("fmt", list(READERS))
+def test_every_format_has_duplicate_of_and_store_times(dated_db, tmp_path, fmt):
+    records = by_url(READERS[fmt](export(dated_db, tmp_path / f"a.{fmt}", fmt).path))
+    stored = by_url(db_rows(dated_db, "select canonical_url, first_seen_at, updated_at "
+                                      "from articles"))
+    assert records["https://b.com/copy"]["duplicate_of"] == "https://a.com/ny"
+    assert records["https://a.com/ny"]["duplicate_of"] is None
+    for url, art in stored.items():
+        assert records[url]["first_seen_at"] == art["first_seen_at"]
+        assert records[url]["updated_at"] == art["updated_at"]
+
+
+def test_published_filters_compare_instants_not_strings(dated_db, tmp_path):
+    def urls(**kw):
+        out = export(dated_db, tmp_path / "p.jsonl", "jsonl", **kw).path
+        return sorted(r["canonical_url"] for r in read_jsonl(out))
+
+    # As strings "2025-07-01T23:00-05:00" < "2025-07-02"; as an instant it is 04:00Z on the 2nd.
+    assert urls(published_since="2025-07-02") == ["https://a.com/ny", "https://b.com/copy"]
+    assert urls(published_until="2025-07-02") == ["https://a.com/pk"]
+    assert urls(published_since="2025-07-02T00:00:00+00:00",
+                published_until="2025-07-02T12:00:00+00:00") == ["https://a.com/ny"]
+    # --since/--until stay on stored time: everything was stored just now.
+    assert len(urls(since="2025-01-01")) == 3 and urls(until="2025-01-01") == []
+    with pytest.raises(ExportError, match="--published-since 'soon' is not a date"):
+        export(dated_db, tmp_path / "x.jsonl", "jsonl", published_since="soon")
+
+
+def test_cli_publication_and_stored_time_options(dated_db, tmp_path):
+    out = tmp_path / "cli.csv"
+    result = CliRunner().invoke(main, ["export", "--db", str(dated_db), "--format", "csv",
+                                       "--out", str(out), "--published-until", "2025-07-02"])
+    assert result.exit_code == 0, result.output
+    assert [r["canonical_url"] for r in read_csv(out)] == ["https://a.com/pk"]
+    helptext = CliRunner().invoke(main, ["export", "--help"]).output
+    assert "Stored time" in helptext and "Publication time" in helptext
+
+
+def test_parquet_has_typed_utc_timestamps_beside_the_strings(dated_db, tmp_path):
+    import datetime as dt
+
+    import pyarrow as pa
+
+    table = pq.read_table(export(dated_db, tmp_path / "t.parquet", "parquet").path)
+    for name in export_mod.UTC_TIMESTAMP_FIELDS:
+        assert table.schema.field(f"{name}_utc").type == pa.timestamp("us", tz="UTC"), name
+        assert table.schema.field(name).type == pa.string(), name
+    rows = {r["canonical_url"]: r for r in table.to_pylist()}
+    ny = rows["https://a.com/ny"]
+    assert ny["published_at"] == "2025-07-01T23:00:00-05:00"  # the publisher's offset kept
+    assert ny["published_at_utc"] == dt.datetime(2025, 7, 2, 4, 0, tzinfo=dt.timezone.utc)
+    order = [r["canonical_url"] for r in sorted(rows.values(),
+                                                key=lambda r: r["published_at_utc"])]
+    assert order == ["https://a.com/pk", "https://a.com/ny", "https://b.com/copy"]

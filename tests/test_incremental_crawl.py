@@ -133,6 +133,15 @@ def test_listing_pages_followed_not_stored(two_crawls):
         assert not rows(db, "select id from articles where canonical_url = ?", base + path)
 
 
+def test_drop_reasons_are_readable_not_regular_expressions(two_crawls):
+    """Issue #15.8: the reasons in pages (shown by Datasette and the log) are words."""
+    reasons = {r["reason"] for r in rows(two_crawls["db"], "select reason from pages")
+               if r["reason"]}
+    assert "listing page (listing URL: the home page): links followed, not stored" in reasons
+    for reason in reasons:
+        assert not any(tok in reason for tok in ("(/", "|", "\\d", "^/", "?$", "$)")), reason
+
+
 def test_first_crawl_fetches_each_page_once(two_crawls):
     first = two_crawls["first"]
     for path in [*ROUTES, "/articles/unchanged.html", "/articles/changing.html",

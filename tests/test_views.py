@@ -109,3 +109,20 @@ def test_migration_backfills_changes_of_existing_articles(tmp_path, monkeypatch)
     with Store(path) as s:
         assert sorted(seqs(s)) == [1, 2]
         assert len(q(s, "SELECT * FROM latest_articles")) == 2
+
+
+def test_counts_leave_out_copies(st):
+    """author_stats, field_coverage and ingest stats count a syndicated copy once (issue #15.9)."""
+    from ingest.jobs.stats import site_stats
+
+    me = {"name": "Dolapo Omole", "role": "Reporter", "url": None}
+    _, orig = st.upsert_article(make_article("https://a.com/1", authors=[me]))
+    _, copy = st.upsert_article(make_article("https://a.com/copy", body="Copied text.",
+                                             authors=[me]))
+    with st.transaction() as conn:
+        conn.execute("UPDATE articles SET duplicate_of = ? WHERE id = ?", (orig, copy))
+    [author] = q(st, "SELECT name, articles FROM author_stats")
+    assert author == {"name": "Dolapo Omole", "articles": 1}
+    [coverage] = q(st, "SELECT site, articles FROM field_coverage")
+    assert coverage == {"site": "example.com", "articles": 1}
+    assert [s.articles for s in site_stats(st.conn)] == [1]

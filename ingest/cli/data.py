@@ -55,15 +55,22 @@ def _progress(label: str):
               help="The file to write (replaced at the end, never left half-written); "
               "- for standard output (jsonl, csv). Never the database or its -wal/-shm/"
               "-journal files, nor anything that is not a regular file.")
-@click.option("--since", help="Only articles stored or changed at or after this ISO 8601 "
-              "date or time (naive = UTC).")
+@click.option("--since", help="Stored time: only articles stored or changed at or after this "
+              "ISO 8601 date or time (naive = UTC).")
+@click.option("--until", help="Stored time: only articles stored or changed before this.")
+@click.option("--published-since", help="Publication time: only articles published at or "
+              "after this instant (each article's own offset respected; undated ones left "
+              "out).")
+@click.option("--published-until", help="Publication time: only articles published before "
+              "this instant.")
 @click.option("--site", help="Only this site (host name without www.).")
 @click.option("--cursor", help="A consumer name: export only what changed since this "
               "cursor's last export, then remember where it got to.")
 @click.option("--no-formula-guard", "no_formula_guard", is_flag=True,
               help="CSV: write cells starting with = + - @ tab or CR as they are, without "
               "the leading ' that keeps spreadsheets from running them as formulas.")
-def export_cmd(db: Path, fmt: str, out: Path, since: str | None, site: str | None,
+def export_cmd(db: Path, fmt: str, out: Path, since: str | None, until: str | None,
+               published_since: str | None, published_until: str | None, site: str | None,
                cursor: str | None, no_formula_guard: bool):
     """Export stored articles as JSON Lines, CSV or Parquet, whole or incrementally.
 
@@ -77,6 +84,8 @@ def export_cmd(db: Path, fmt: str, out: Path, since: str | None, site: str | Non
     try:
         with _progress(f"exporting {fmt}") as (on_total, step):
             result = export(db, out, fmt, since=since, site=site, cursor=cursor,
+                            until=until, published_since=published_since,
+                            published_until=published_until,
                             progress=step, on_total=on_total,
                             formula_guard=not no_formula_guard)
     except ExportError as exc:

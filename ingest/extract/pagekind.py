@@ -25,14 +25,17 @@ ARTICLE_OG_TYPES = frozenset({"article", "news", "blog", "blogposting"})
 # URL paths of section, tag, author and archive pages on common CMSs (WordPress, Ghost,
 # Arc, Drupal). Why: these carry no article metadata to decide by, and many have enough text
 # (teasers) to pass the validate step's word count. Applied to the path only.
-LISTING_PATH_PATTERNS = (
-    r"/(tag|tags|topic|topics|category|categories|section|sections|author|authors|"
-    r"archive|archives|series)(/|$)",
-    r"/page/\d+/?$",
-    r"^/?$",                        # the home page
-    r"^/[^/]+/(index\.html?)?$",    # one-level section fronts: /news/, /news/index.html
-)
-_LISTING_PATHS = tuple(re.compile(p, re.I) for p in LISTING_PATH_PATTERNS)
+# What each pattern means -> the pattern. The name is what the pages table, Datasette and
+# the log show as the reason (a person reads "a tag or category path", not a regex).
+LISTING_PATH_PATTERNS = {
+    "a tag, topic, category, section, author, archive or series path":
+        r"/(tag|tags|topic|topics|category|categories|section|sections|author|authors|"
+        r"archive|archives|series)(/|$)",
+    "a numbered listing page, e.g. /page/2": r"/page/\d+/?$",
+    "the home page": r"^/?$",
+    "a one-level section front, e.g. /news/ or /news/index.html": r"^/[^/]+/(index\.html?)?$",
+}
+_LISTING_PATHS = tuple((name, re.compile(p, re.I)) for name, p in LISTING_PATH_PATTERNS.items())
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ def classify(root, url: str, article_patterns: tuple = ()) -> PageKind:
     evidence wins over listing evidence: an article at /news/index.html is still an article."""
     for pattern in article_patterns:
         if re.search(pattern, url):
-            return PageKind(ARTICLE, f"URL matches article pattern {pattern!r}")
+            return PageKind(ARTICLE, "URL matches the site's article_urls (sites.toml)")
     md = read_metadata(root)
     types = md.jsonld_types if isinstance(md.jsonld_types, set) else set(md.jsonld_types)
     article_types = sorted(types & ARTICLE_TYPES)
@@ -62,7 +65,7 @@ def classify(root, url: str, article_patterns: tuple = ()) -> PageKind:
     if listing_types:
         return PageKind(LISTING, f"JSON-LD type {listing_types[0]}")
     path = urlsplit(url).path
-    for pattern in _LISTING_PATHS:
+    for name, pattern in _LISTING_PATHS:
         if pattern.search(path):
-            return PageKind(LISTING, f"listing URL ({pattern.pattern})")
+            return PageKind(LISTING, f"listing URL: {name}")
     return PageKind(UNKNOWN, "no article or listing evidence; extraction decides")

@@ -39,6 +39,19 @@ from ingest.items import ARTICLE_FIELDS, NESTED_FIELDS
 from ingest.store import Store, utcnow_iso
 
 
+# What the store knows beyond the crawled record, in every export format after the record's
+# fields (a crawl's `-O` feed has no such history, so it writes the record alone):
+# duplicate_of is the canonical URL of the article this one copies (NULL for an original),
+# first_seen_at / updated_at when it was first stored and when its content last changed (UTC).
+STORE_FIELDS = ("duplicate_of", "first_seen_at", "updated_at")
+EXPORT_FIELDS = (*ARTICLE_FIELDS, *STORE_FIELDS)
+
+# Parquet only: each timestamp string again as a typed UTC timestamp, named <field>_utc, for
+# engines that sort and filter on instants; the string keeps the publisher's own offset.
+# A time without an offset is read as UTC (as SQLite's datetime() does).
+UTC_TIMESTAMP_FIELDS = ("published_at", "modified_at", "fetched_at", "first_seen_at",
+                        "updated_at")
+
 # One statement for every record. ORDER BY seq: incremental exports come out in the order the
 # changes happened, and the range filter on seq (the table's rowid) is an index range scan.
 RECORD_SQL = """
@@ -52,7 +65,9 @@ SELECT a.url, a.canonical_url, a.site, a.headline,
         FROM (SELECT heading, paragraphs FROM sections s
               WHERE s.article_id = a.id ORDER BY s.position)) AS sections,
     a.body_text, a.word_count, a.content_hash, coalesce(a.fetched_at, a.last_seen_at)
-        AS fetched_at, a.provenance
+        AS fetched_at, a.provenance,
+    (SELECT o.canonical_url FROM articles o WHERE o.id = a.duplicate_of) AS duplicate_of,
+    a.first_seen_at, a.updated_at
 FROM article_changes c JOIN articles a ON a.id = c.article_id
 WHERE {where}
 ORDER BY c.seq
@@ -74,7 +89,7 @@ class ExportResult:
 
 # --- reading -------------------------------------------------------------------------------
 
-def parse_since(value: str) -> str:
+def parse_since(value: str, option: str = "--since") -> str:
     """``--since``: an ISO 8601 date or date-time; naive means UTC. Returns ISO UTC, the form
     of ``articles.updated_at``, so the filter is a plain string comparison on an index."""
     try:
@@ -84,7 +99,7 @@ def parse_since(value: str) -> str:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise ExportError(
-            f"--since {value!r} is not a date or time; use ISO 8601 such as 2026-11-27 or "
+            f"{option} {value!r} is not a date or time; use ISO 8601 such as 2026-11-27 or "
             "2026-11-27T08:00:00+00:00"
         ) from None
     if moment.tzinfo is None:
@@ -92,12 +107,32 @@ def parse_since(value: str) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
-def _filters(since: str | None, site: str | None, after_seq: int, upto_seq: int):
+def _sqlite_utc(iso_utc: str) -> str:
+    """ISO UTC from parse_since -> the 'YYYY-MM-DD HH:MM:SS' form SQLite's datetime() gives."""
+    return iso_utc[:19].replace("T", " ")
+
+
+# Time filters: name -> SQL. since/until are on stored time (updated_at: stored or changed),
+# published_since/published_until on publication time, compared as instants (datetime()
+# converts each row's own offset to UTC); an article without published_at matches neither.
+TIME_FILTERS = {
+    "since": "a.updated_at >= :since",
+    "until": "a.updated_at < :until",
+    "published_since": "datetime(a.published_at) >= :published_since",
+    "published_until": "datetime(a.published_at) < :published_until",
+}
+
+
+def _filters(since: str | None, site: str | None, after_seq: int, upto_seq: int,
+             times: dict[str, str] | None = None):
     where = ["c.seq > :after", "c.seq <= :upto"]
     params: dict[str, Any] = {"after": after_seq, "upto": upto_seq}
-    if since:
-        where.append("a.updated_at >= :since")
-        params["since"] = since
+    times = {**(times or {}), "since": since}
+    for name, sql in TIME_FILTERS.items():
+        if times.get(name):
+            where.append(sql)
+            value = times[name]
+            params[name] = _sqlite_utc(value) if name.startswith("published") else value
     if site:
         where.append("a.site = :site")
         params["site"] = site
@@ -105,7 +140,7 @@ def _filters(since: str | None, site: str | None, after_seq: int, upto_seq: int)
 
 
 def _decode(row: sqlite3.Row) -> dict:
-    record = {k: row[k] for k in ARTICLE_FIELDS}
+    record = {k: row[k] for k in EXPORT_FIELDS}
     for key in NESTED_FIELDS:
         record[key] = json.loads(record[key]) if record[key] else ([] if key != "provenance"
                                                                    else {})
@@ -113,11 +148,12 @@ def _decode(row: sqlite3.Row) -> dict:
 
 
 def iter_records(conn: sqlite3.Connection, *, since: str | None = None, site: str | None = None,
-                 after_seq: int = 0, upto_seq: int | None = None) -> Iterator[dict]:
+                 after_seq: int = 0, upto_seq: int | None = None,
+                 times: dict[str, str] | None = None) -> Iterator[dict]:
     """The article records, one at a time, oldest change first."""
     if upto_seq is None:
         upto_seq = max_seq(conn)
-    where, params = _filters(since, site, after_seq, upto_seq)
+    where, params = _filters(since, site, after_seq, upto_seq, times)
     cur = conn.cursor()
     cur.row_factory = sqlite3.Row
     for row in cur.execute(RECORD_SQL.format(where=where), params):
@@ -126,10 +162,10 @@ def iter_records(conn: sqlite3.Connection, *, since: str | None = None, site: st
 
 def count_records(conn: sqlite3.Connection, *, since: str | None = None,
                   site: str | None = None, after_seq: int = 0,
-                  upto_seq: int | None = None) -> int:
+                  upto_seq: int | None = None, times: dict[str, str] | None = None) -> int:
     if upto_seq is None:
         upto_seq = max_seq(conn)
-    where, params = _filters(since, site, after_seq, upto_seq)
+    where, params = _filters(since, site, after_seq, upto_seq, times)
     return conn.execute(
         f"SELECT count(*) FROM article_changes c JOIN articles a ON a.id = c.article_id"
         f" WHERE {where}", params).fetchone()[0]
@@ -172,7 +208,7 @@ def write_csv(records: Iterable[dict], out: IO[bytes], *, formula_guard: bool = 
 
     text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
     try:
-        writer = csv.DictWriter(text, fieldnames=ARTICLE_FIELDS)
+        writer = csv.DictWriter(text, fieldnames=EXPORT_FIELDS)
         writer.writeheader()
         n = 0
         for n, record in enumerate(records, start=1):
@@ -191,7 +227,8 @@ PARQUET_BATCH = 2000
 
 def parquet_schema():
     """The typed Parquet schema of the record. Timestamps stay ISO 8601 strings: a Parquet
-    timestamp would drop the offset the publisher stated, which the contract keeps."""
+    timestamp would drop the offset the publisher stated, which the contract keeps; beside
+    each, <field>_utc is the same instant as a typed UTC timestamp."""
     try:
         import pyarrow as pa
     except ImportError:
@@ -206,7 +243,22 @@ def parquet_schema():
         ("sections", pa.list_(pa.struct([("heading", s), ("paragraphs", pa.list_(s))]))),
         ("body_text", s), ("word_count", pa.int64()), ("content_hash", s),
         ("fetched_at", s), ("provenance", pa.map_(s, s)),
+        ("duplicate_of", s), ("first_seen_at", s), ("updated_at", s),
+        *((f"{name}_utc", pa.timestamp("us", tz="UTC")) for name in UTC_TIMESTAMP_FIELDS),
     ])
+
+
+def _utc(value: str | None) -> datetime | None:
+    """An ISO 8601 string as an aware UTC datetime (no offset = UTC); None stays None."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None  # stored times are validated ISO 8601; the string column keeps it anyway
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
 
 
 def write_parquet(records: Iterable[dict], out: IO[bytes]) -> int:
@@ -218,7 +270,8 @@ def write_parquet(records: Iterable[dict], out: IO[bytes]) -> int:
     with pq.ParquetWriter(out, schema, compression="zstd") as writer:
         batch: list[dict] = []
         for record in records:
-            record = {**record, "provenance": list(record["provenance"].items())}
+            record = {**record, "provenance": list(record["provenance"].items()),
+                      **{f"{k}_utc": _utc(record[k]) for k in UTC_TIMESTAMP_FIELDS}}
             batch.append(record)
             if len(batch) >= PARQUET_BATCH:
                 writer.write_table(pa.Table.from_pylist(batch, schema=schema))
@@ -335,6 +388,8 @@ def get_cursor(conn: sqlite3.Connection, name: str) -> dict | None:
 
 def export(db_path: str | os.PathLike, out: str | os.PathLike, fmt: str, *,
            since: str | None = None, site: str | None = None, cursor: str | None = None,
+           until: str | None = None, published_since: str | None = None,
+           published_until: str | None = None,
            progress: Callable[[int], Any] | None = None,
            on_total: Callable[[int], Any] | None = None,
            formula_guard: bool = True) -> ExportResult:
@@ -351,7 +406,12 @@ def export(db_path: str | os.PathLike, out: str | os.PathLike, fmt: str, *,
     if not Path(db_path).exists():
         raise ExportError(f"no database at {db_path}; crawl first or pass --db")
     since_iso = parse_since(since) if since else None
-    filters = {"since": since_iso, "site": site}
+    given = {"until": until, "published_since": published_since,
+             "published_until": published_until}
+    times = {name: parse_since(value, "--" + name.replace("_", "-"))
+             for name, value in given.items() if value}
+    # Only the filters given: cursors made before the newer filters existed still match.
+    filters = {"since": since_iso, "site": site, **times}
     to_stdout = str(out) == "-"
     if to_stdout and fmt == "parquet":
         raise ExportError("parquet cannot be written to standard output; give --out a file "
@@ -372,16 +432,17 @@ def export(db_path: str | os.PathLike, out: str | os.PathLike, fmt: str, *,
                 if before != filters:
                     raise ExportError(
                         f"cursor {cursor!r} was made with filters {before}, not {filters}: "
-                        "use the same --since/--site with it, or a new cursor name")
+                        "use the same --since/--site (and --until, --published-since, "
+                        "--published-until) with it, or a new cursor name")
                 after = state["seq"]
         upto = max_seq(conn)
         if on_total:
             on_total(count_records(conn, since=since_iso, site=site, after_seq=after,
-                                   upto_seq=upto))
+                                   upto_seq=upto, times=times))
 
         def records():
             for record in iter_records(conn, since=since_iso, site=site, after_seq=after,
-                                       upto_seq=upto):
+                                       upto_seq=upto, times=times):
                 yield record
                 if progress:
                     progress(1)

@@ -50,6 +50,7 @@ def _coverage_sql(group: str) -> str:
         WITH newest AS (SELECT site, max(first_seen_at) AS last FROM articles GROUP BY site)
         SELECT a.site, {group} AS grp, count(*) AS n, {shares}
         FROM articles a JOIN newest ON newest.site = a.site
+        WHERE a.duplicate_of IS NULL
         GROUP BY a.site, grp ORDER BY a.site
     """
 

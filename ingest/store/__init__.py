@@ -428,9 +428,45 @@ def migration_author_key(db: sqlite_utils.Database) -> None:
         conn.execute("UPDATE authors SET name_key = ? WHERE id = ?", (key, keep_id))
 
 
+# Counts leave out copies (issue #15): a story syndicated under a second URL is one article,
+# so author_stats and field_coverage count only rows with duplicate_of NULL, as
+# latest_articles and articles_by_day already do.
+MIGRATION_COUNTS_WITHOUT_COPIES = """
+DROP VIEW author_stats;
+CREATE VIEW author_stats AS
+SELECT au.id AS author_id, au.name, au.url,
+    count(DISTINCT a.id) AS articles,
+    count(DISTINCT a.site) AS sites,
+    group_concat(DISTINCT a.site) AS site_names,
+    min(substr(a.published_at, 1, 10)) AS first_date,
+    max(substr(a.published_at, 1, 10)) AS last_date
+FROM authors au
+JOIN article_authors aa ON aa.author_id = au.id
+JOIN articles a ON a.id = aa.article_id
+WHERE a.duplicate_of IS NULL
+GROUP BY au.id
+ORDER BY articles DESC, au.name;
+
+DROP VIEW field_coverage;
+CREATE VIEW field_coverage AS
+SELECT site, count(*) AS articles,
+    round(avg(coalesce(headline, '') <> ''), 3) AS headline,
+    round(avg(EXISTS (SELECT 1 FROM article_authors aa WHERE aa.article_id = a.id)), 3)
+        AS authors,
+    round(avg(published_at IS NOT NULL), 3) AS published_at,
+    round(avg(coalesce(section, '') <> ''), 3) AS section,
+    round(avg((SELECT count(*) FROM sections s WHERE s.article_id = a.id) >= 2), 3)
+        AS two_sections
+FROM articles a
+WHERE a.duplicate_of IS NULL
+GROUP BY site
+ORDER BY site;
+"""
+
 Migration = str | Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[Migration] = [MIGRATION_1, MIGRATION_VIEWS_AND_CURSORS, MIGRATION_CRAWL_STATE,
-                               MIGRATION_TEMPLATES, migration_author_key]
+                               MIGRATION_TEMPLATES, migration_author_key,
+                               MIGRATION_COUNTS_WITHOUT_COPIES]
 
 
 def _statements(script: str) -> Iterator[str]:
