@@ -115,6 +115,21 @@ class CrawlState:
         ).fetchall()
         return [r[0] for r in rows]
 
+    def site_urls(self, hosts: Iterable[str], *, limit: int) -> tuple[list[str], set[str]]:
+        """(stored article URLs, known listing page URLs) of these hosts, for request
+        priorities (ingest.priority): the newest ``limit`` articles."""
+        sites = sorted({h.lower().removeprefix("www.") for h in hosts})
+        if not sites:
+            return [], set()
+        marks = ", ".join("?" for _ in sites)
+        articles = [r[0] for r in self.conn.execute(
+            f"SELECT url FROM pages WHERE site IN ({marks}) AND outcome IN "
+            f"{ARTICLE_OUTCOMES!r} ORDER BY fetched_at DESC LIMIT ?", (*sites, limit))]
+        listings = {r[0] for r in self.conn.execute(
+            f"SELECT url FROM pages WHERE site IN ({marks}) AND outcome = 'skipped' "
+            f"AND reason LIKE 'listing page%'", sites)}
+        return articles, listings
+
     # --- crawl runs -----------------------------------------------------------------------
 
     def close_interrupted_runs(self, held: set[str]) -> int:

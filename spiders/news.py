@@ -33,6 +33,7 @@ from ingest.crawllock import ALL_SITES, CrawlLocked, SiteLocks
 from ingest.crawlstate import CrawlState
 from ingest.discovery import DiscoveryError, feed_links, parse_document, robots_sitemaps
 from ingest.extract import extract_article
+from ingest import priority
 from ingest.pagekind import LISTING, classify
 from ingest.schedule import decide
 from ingest.sites import SiteProfile, SitesError, load_sites
@@ -70,6 +71,8 @@ class NewsSpider(scrapy.Spider):
         self.decided: dict[str, tuple] = {}       # URL -> (hint, fetch?) decided this run
         self.state: CrawlState | None = None
         self.locks: SiteLocks | None = None
+        self.shapes: dict[str, priority.ArticleShapes] = {}   # site -> its article URL shapes
+        self.listings: dict[str, set[str]] = {}               # site -> known listing URLs
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -98,6 +101,10 @@ class NewsSpider(scrapy.Spider):
         if stale:
             spider.logger.info("marked %d crawl run(s) left running by a killed crawl as "
                                "interrupted", stale)
+        for name, p in spider.profiles.items():
+            articles, listings = spider.state.site_urls(p.hosts, limit=priority.SHAPE_SAMPLE)
+            spider.shapes[name] = priority.ArticleShapes(articles, p.article_urls)
+            spider.listings[name] = listings
         spider.max_doc_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE") or 50 * 2**20
         crawler.signals.connect(spider._closed, signal=scrapy_signals.spider_closed)
         return spider
@@ -134,12 +141,13 @@ class NewsSpider(scrapy.Spider):
                 yield self.discovery_request(url, name)
             for url in profile.start_urls:
                 self.decided[url] = (None, True)  # links back to it are not requested again
-                yield self.page_request(url, name, dont_filter=True)
+                yield self.page_request(url, name, dont_filter=True,
+                                        priority=priority.LISTING)
             # Young stored articles are rechecked even if no feed lists them any more.
             due = self.state.due_articles(profile.hosts, now=self.now,
                                           recheck_days=profile.recheck_days)
             for url in due:
-                for request in self.maybe_page(url, name):
+                for request in self.maybe_page(url, name, priority=priority.SITEMAP):
                     yield request
 
     # --- requests -------------------------------------------------------------------------
@@ -161,7 +169,8 @@ class NewsSpider(scrapy.Spider):
         # a 304 on one would hide entries that a killed run never got to.
         # depth_reset: their entries start at depth 0, like start pages.
         return scrapy.Request(url, callback=self.parse_discovery, errback=self.on_error,
-                              meta={PAGE_META: site, "depth_reset": True})
+                              meta={PAGE_META: site, "depth_reset": True},
+                              priority=priority.DISCOVERY)
 
     def maybe_page(self, url: str, site: str, hint: str | None = None, **kwargs):
         """A request for ``url`` if it is due (ingest.schedule), else nothing."""
@@ -218,7 +227,9 @@ class NewsSpider(scrapy.Spider):
                       response.status)
         for entry in entries:
             yield from self.maybe_page(entry.url, site, entry.lastmod,
-                                       meta={"depth_reset": True})
+                                       meta={"depth_reset": True},
+                                       priority=priority.entry_priority(doc.kind, entry.lastmod,
+                                                                        self.now))
 
     def parse(self, response, **kwargs):
         site = response.meta.get(PAGE_META)
@@ -249,7 +260,8 @@ class NewsSpider(scrapy.Spider):
                                   template=self.templates.get(site_of(response.url)))
         if response.meta.get("depth", 0) < profile.max_depth:
             for link in self.link_extractors[site].extract_links(response):
-                yield from self.maybe_page(link.url, site)
+                yield from self.maybe_page(link.url, site, priority=priority.link_priority(
+                    link.url, self.shapes[site], listing_hint=link.url in self.listings[site]))
 
     def on_error(self, failure: Failure):
         request = failure.request

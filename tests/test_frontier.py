@@ -1,0 +1,64 @@
+"""Issue 13 and issue 16 item 3: the frontier spends a polite crawl's requests on articles
+(priorities, revisit policy for what is not an article) and discovery is bounded. Real crawls
+of a generated site on 127.0.0.1; the order and counts are read from the server's log."""
+
+from datetime import datetime, timedelta, timezone
+
+from .conftest import rows
+from .servers import TestSite, article_html, crawl, listing_html, sitemap
+
+PUBLISHED = "2025-01-15T09:00:00+00:00"
+ONE_AT_A_TIME = {"CONCURRENT_REQUESTS": "1", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
+
+
+def hostile_news_site(site: TestSite, n: int, *, links_per_article: int = 10) -> None:
+    """The issue's site: n articles in a sitemap, each linking to section/tag/author URLs that
+    answer 404, and a home page that links none of the articles, only such 404 pages."""
+    recent = (datetime.now(timezone.utc) - timedelta(hours=2)).isoformat(timespec="seconds")
+    junk = tuple(f"/tag/topic-{j}/" for j in range(links_per_article))
+    site.set("/robots.txt", "User-agent: *\n", "text/plain")
+    site.set("/", listing_html("Home", junk + ("/section/world/", "/author/sam/")))
+    for i in range(n):
+        site.set(f"/news/2025/01/story-number-{i}.html",
+                 article_html(f"Story {i}", published=PUBLISHED, body=f"Story {i} body.",
+                              links=junk))
+    site.set("/sitemap.xml", sitemap([(site.url(f"/news/2025/01/story-number-{i}.html"), recent)
+                                      for i in range(n)]), "application/xml")
+
+
+def sites_toml(tmp_path, site: TestSite, extra: str = "") -> str:
+    path = tmp_path / "sites.toml"
+    path.write_text(f'[sites.hostile]\nstart_urls = ["{site.url("/")}"]\n'
+                    f'sitemaps = ["{site.url("/sitemap.xml")}"]\n{extra}')
+    return str(path)
+
+
+def test_sitemap_articles_are_fetched_before_link_targets(tmp_path):
+    """Priority order in the server's request log: every sitemap article before any 404 tag
+    link, although the home page (fetched first) links only tags."""
+    with TestSite() as site:
+        hostile_news_site(site, 8)
+        db = tmp_path / "news.db"
+        result = crawl(db, site="hostile", sites_file=sites_toml(tmp_path, site),
+                       settings=ONE_AT_A_TIME)
+        assert result.returncode == 0, result.stderr
+        order = [h.path for h in site.hits]
+    articles = [i for i, p in enumerate(order) if p.startswith("/news/")]
+    junk = [i for i, p in enumerate(order) if p.startswith(("/tag/", "/section/", "/author/"))]
+    assert len(articles) == 8 and junk
+    assert max(articles) < min(junk), order
+    stored = rows(db, "SELECT count(*) AS n FROM articles")[0]["n"]
+    assert stored == 8
+
+
+def test_article_shape_is_learned_from_stored_article_urls():
+    from ingest.priority import ARTICLE_SHAPE, OTHER, ArticleShapes, link_priority
+
+    shapes = ArticleShapes(["https://n.example/news/2025/01/chip-maker-raises-prices.html"])
+    assert link_priority("https://n.example/news/2026/11/a-new-story-today.html",
+                         shapes) == ARTICLE_SHAPE
+    for other in ("https://n.example/tag/chips/", "https://n.example/author/sam-rivera/",
+                  "https://n.example/news/", "https://n.example/"):
+        assert link_priority(other, shapes) == OTHER, other
+    assert link_priority("https://n.example/p/123", ArticleShapes(patterns=[r"/p/\d+$"])) \
+        == ARTICLE_SHAPE
