@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from itemadapter import ItemAdapter
 
-from . import cli_data, cli_runs, cli_templates
+from . import cli_data, cli_frontier, cli_runs, cli_templates
 from .extract import extract_article
 
 
@@ -91,6 +91,7 @@ def sites_check(path: Path):
     click.echo(f"{path}: {len(profiles)} sites, ok")
 
 
+main.add_command(cli_frontier.frontier)  # `ingest frontier`: the revisit policy, per site
 main.add_command(cli_runs.runs)  # `ingest runs`: recent crawl runs with their stats
 
 # reextract, templates: learned site templates and re-extraction of the stored pages.

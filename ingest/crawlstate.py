@@ -24,7 +24,7 @@ from .store import Store, utcnow_iso
 ARTICLE_OUTCOMES = ("stored", "updated", "unchanged", "not_modified", "duplicate")
 
 _KNOWN_SQL = """
-SELECT p.outcome, p.fetched_at, p.etag, p.last_modified, d.lastmod AS hint,
+SELECT p.outcome, p.fetched_at, p.status, p.failures, p.etag, p.last_modified, d.lastmod AS hint,
        d.fetched_lastmod, a.id AS article_id, a.published_at, a.first_seen_at
 FROM pages p
 LEFT JOIN discovered d ON d.url = p.url
@@ -52,7 +52,8 @@ class CrawlState:
             is_article=row["article_id"] is not None and row["outcome"] in ARTICLE_OUTCOMES,
             etag=row["etag"], last_modified=row["last_modified"],
             fetched_lastmod=row["fetched_lastmod"], published_at=row["published_at"],
-            first_seen_at=row["first_seen_at"],
+            first_seen_at=row["first_seen_at"], status=row["status"],
+            failures=row["failures"] or 0,
         )
 
     def remember(self, entries: Iterable[Entry], *, site: str, source: str) -> int:

@@ -34,6 +34,15 @@ INGEST_DUPLICATE_SIMILARITY = 0.8
 INGEST_STORE_BATCH = 200
 # ... and at least this often, so that a slow, polite crawl still stores as it goes.
 INGEST_STORE_FLUSH_SECONDS = 1.0
+# Revisit policy for what is not an article (ingest/schedule.py): a URL that answered 404/410
+# or was dropped as not an article is not fetched again for this many hours, doubling with
+# each repeat (they rarely come back, and a news site has thousands of dead tag links) ...
+INGEST_GONE_RECHECK_HOURS = 24.0
+# ... up to this many days (a page that does come back is found within a month).
+INGEST_GONE_RECHECK_MAX_DAYS = 30.0
+# Other errors are retried next run the first time (they may be transient), then after this
+# many hours, doubling with each repeat up to a day.
+INGEST_ERROR_RETRY_HOURS = 1.0
 
 # --- politeness -------------------------------------------------------------------------
 # Say who we are and where to read about us; publishers block anonymous scrapers.

@@ -35,7 +35,7 @@ from ingest.discovery import DiscoveryError, feed_links, parse_document, robots_
 from ingest.extract import extract_article
 from ingest import priority
 from ingest.pagekind import LISTING, classify
-from ingest.schedule import decide
+from ingest.schedule import Policy, decide
 from ingest.sites import SiteProfile, SitesError, load_sites
 from ingest.store import site_of
 from ingest.templates import templates_for_crawl
@@ -105,6 +105,10 @@ class NewsSpider(scrapy.Spider):
             articles, listings = spider.state.site_urls(p.hosts, limit=priority.SHAPE_SAMPLE)
             spider.shapes[name] = priority.ArticleShapes(articles, p.article_urls)
             spider.listings[name] = listings
+        st = crawler.settings
+        spider.policy = Policy(gone_hours=st.getfloat("INGEST_GONE_RECHECK_HOURS", 24.0),
+                               gone_max_days=st.getfloat("INGEST_GONE_RECHECK_MAX_DAYS", 30.0),
+                               error_hours=st.getfloat("INGEST_ERROR_RETRY_HOURS", 1.0))
         spider.max_doc_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE") or 50 * 2**20
         crawler.signals.connect(spider._closed, signal=scrapy_signals.spider_closed)
         return spider
@@ -182,7 +186,7 @@ class NewsSpider(scrapy.Spider):
             return  # requested already this run, or not due and no newer date since
         profile = self.profiles[site]
         decision = decide(self.state.known(url), hint=hint, now=self.now,
-                          recheck_days=profile.recheck_days)
+                          recheck_days=profile.recheck_days, policy=self.policy)
         self.decided[url] = (hint, decision.fetch)
         if not decision.fetch:
             self.crawler.stats.inc_value("ingest/schedule/not_due")

@@ -62,3 +62,50 @@ def test_article_shape_is_learned_from_stored_article_urls():
         assert link_priority(other, shapes) == OTHER, other
     assert link_priority("https://n.example/p/123", ArticleShapes(patterns=[r"/p/\d+$"])) \
         == ARTICLE_SHAPE
+
+
+def test_404_links_are_not_refetched_on_the_next_run(tmp_path):
+    """Crawl 1 meets the dead tag links; crawl 2, nothing changed, fetches none of them again
+    (nor any stored article): only robots.txt, the sitemap and the start page."""
+    with TestSite() as site:
+        hostile_news_site(site, 5)
+        db = tmp_path / "news.db"
+        sites = sites_toml(tmp_path, site)
+        first = crawl(db, site="hostile", sites_file=sites)
+        assert first.returncode == 0, first.stderr
+        assert site.count("/tag/topic-0/") == 1
+        site.reset_counts()
+        second = crawl(db, site="hostile", sites_file=sites)
+        assert second.returncode == 0, second.stderr
+        again = site.counts()
+    assert not [p for p in again if p.startswith(("/tag/", "/section/", "/author/"))], again
+    assert not [p for p in again if p.startswith("/news/")], again
+    assert set(again) <= {"/robots.txt", "/sitemap.xml", "/"}, again
+    [page] = rows(db, "SELECT outcome, status, failures FROM pages WHERE url = ?",
+                  site.url("/tag/topic-0/"))
+    assert (page["outcome"], page["status"], page["failures"]) == ("error", 404, 1)
+
+
+def test_frontier_shows_what_is_held_back_and_reset_makes_it_due(tmp_path):
+    from click.testing import CliRunner
+
+    from ingest.cli import main
+
+    with TestSite() as site:
+        hostile_news_site(site, 2, links_per_article=3)
+        db = tmp_path / "news.db"
+        sites = sites_toml(tmp_path, site)
+        assert crawl(db, site="hostile", sites_file=sites).returncode == 0
+        shown = CliRunner().invoke(main, ["frontier", "--db", str(db)])
+        assert shown.exit_code == 0, shown.output
+        assert "127.0.0.1: 5 URLs held back" in shown.output
+        assert f"{site.url('/tag/topic-0/')}  due " in shown.output
+        assert "(HTTP 404 1 time(s) in a row)" in shown.output
+        reset = CliRunner().invoke(main, ["frontier", "reset", "--db", str(db),
+                                          "--pattern", r"/tag/"])
+        assert reset.exit_code == 0 and "3 URL(s) reset" in reset.output, reset.output
+        site.reset_counts()
+        assert crawl(db, site="hostile", sites_file=sites).returncode == 0
+        again = site.counts()
+    assert {p for p in again if p.startswith("/tag/")} == {f"/tag/topic-{j}/" for j in range(3)}
+    assert not [p for p in again if p.startswith(("/section/", "/author/"))], again
