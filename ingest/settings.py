@@ -43,6 +43,19 @@ INGEST_GONE_RECHECK_MAX_DAYS = 30.0
 # Other errors are retried next run the first time (they may be transient), then after this
 # many hours, doubling with each repeat up to a day.
 INGEST_ERROR_RETRY_HOURS = 1.0
+# Discovery bounds, per site and run (issue 16): a hostile or broken site cannot make a crawl
+# read feeds and sitemaps forever. When one bites, a stat (ingest/discovery/bound/...) and a
+# pages row (outcome skipped, reason "discovery bound: ...") say so.
+# Sitemap indexes inside sitemap indexes: the protocol allows one level; 3 allows for
+# sites that nest by year and month, and stops chains thousands deep.
+INGEST_SITEMAP_MAX_NESTING = 3
+# Feeds and sitemaps read per site and run: a large site has a few dozen; page -> feed ->
+# page chains (each page announcing a new feed) stop here.
+INGEST_DISCOVERY_MAX_DOCUMENTS = 500
+# Feed and sitemap entries read per site and run: four full 50,000-URL sitemaps.
+INGEST_DISCOVERY_MAX_ENTRIES = 200_000
+# robots.txt Sitemap: lines read per site: real sites list a handful.
+INGEST_ROBOTS_MAX_SITEMAPS = 50
 
 # --- politeness -------------------------------------------------------------------------
 # Say who we are and where to read about us; publishers block anonymous scrapers.

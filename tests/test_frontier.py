@@ -109,3 +109,86 @@ def test_frontier_shows_what_is_held_back_and_reset_makes_it_due(tmp_path):
         again = site.counts()
     assert {p for p in again if p.startswith("/tag/")} == {f"/tag/topic-{j}/" for j in range(3)}
     assert not [p for p in again if p.startswith(("/section/", "/author/"))], again
+
+
+# --- issue 16 item 3: discovery is bounded ---------------------------------------------------
+
+def _bound_rows(db):
+    return rows(db, "SELECT url, reason FROM pages WHERE reason LIKE '%discovery bound%'")
+
+
+def _discovery_site(tmp_path, site, *, sitemaps=("/sitemap.xml",), robots="User-agent: *\n"):
+    site.set("/robots.txt", robots, "text/plain")
+    site.set("/", listing_html("Home", ()))
+    path = tmp_path / "sites.toml"
+    listed = ", ".join(f'"{site.url(s)}"' for s in sitemaps)
+    path.write_text(f'[sites.hostile]\nstart_urls = ["{site.url("/")}"]\nsitemaps = [{listed}]\n')
+    return str(path)
+
+
+def test_sitemap_index_chain_stops_at_the_nesting_bound(tmp_path):
+    with TestSite() as site:
+        from .servers import sitemap_index
+        for i in range(30):  # /idx/0.xml -> /idx/1.xml -> ... 30 deep
+            site.set(f"/idx/{i}.xml", sitemap_index([site.url(f"/idx/{i + 1}.xml")]),
+                     "application/xml")
+        sites = _discovery_site(tmp_path, site, sitemaps=("/idx/0.xml",))
+        db = tmp_path / "news.db"
+        result = crawl(db, site="hostile", sites_file=sites,
+                       settings={"INGEST_SITEMAP_MAX_NESTING": "3"})
+        assert result.returncode == 0, result.stderr
+        fetched = {p for p in site.counts() if p.startswith("/idx/")}
+    assert fetched == {f"/idx/{i}.xml" for i in range(4)}
+    [bound] = _bound_rows(db)
+    assert bound["url"] == site.url("/idx/4.xml")
+    assert "INGEST_SITEMAP_MAX_NESTING (3)" in bound["reason"]
+
+
+def test_documents_per_run_are_bounded(tmp_path):
+    with TestSite() as site:
+        from .servers import sitemap_index
+        site.set("/index.xml", sitemap_index([site.url(f"/s/{i}.xml") for i in range(40)]),
+                 "application/xml")
+        for i in range(40):
+            site.set(f"/s/{i}.xml", sitemap([]), "application/xml")
+        sites = _discovery_site(tmp_path, site, sitemaps=("/index.xml",))
+        db = tmp_path / "news.db"
+        result = crawl(db, site="hostile", sites_file=sites,
+                       settings={"INGEST_DISCOVERY_MAX_DOCUMENTS": "10"})
+        assert result.returncode == 0, result.stderr
+        fetched = [p for p in site.counts() if p.startswith("/s/")]
+    assert len(fetched) == 9  # the index plus 9 children
+    bounds = _bound_rows(db)
+    assert len(bounds) == 31
+    assert all("INGEST_DISCOVERY_MAX_DOCUMENTS" in b["reason"] for b in bounds)
+
+
+def test_entries_per_run_are_bounded(tmp_path):
+    with TestSite() as site:
+        site.set("/sitemap.xml", sitemap([(site.url(f"/a/{i}.html"), None) for i in range(300)]),
+                 "application/xml")
+        sites = _discovery_site(tmp_path, site)
+        db = tmp_path / "news.db"
+        result = crawl(db, site="hostile", sites_file=sites,
+                       settings={"INGEST_DISCOVERY_MAX_ENTRIES": "20"})
+        assert result.returncode == 0, result.stderr
+        fetched = [p for p in site.counts() if p.startswith("/a/")]
+    assert len(fetched) == 20
+    [bound] = _bound_rows(db)
+    assert bound["url"] == site.url("/sitemap.xml")
+    assert "INGEST_DISCOVERY_MAX_ENTRIES" in bound["reason"] and "280 left" in bound["reason"]
+
+
+def test_robots_sitemap_lines_are_bounded(tmp_path):
+    with TestSite() as site:
+        lines = "".join(f"Sitemap: {site.url(f'/r/{i}.xml')}\n" for i in range(5000))
+        sites = _discovery_site(tmp_path, site, sitemaps=(), robots="User-agent: *\n" + lines)
+        db = tmp_path / "news.db"
+        result = crawl(db, site="hostile", sites_file=sites,
+                       settings={"INGEST_ROBOTS_MAX_SITEMAPS": "5"})
+        assert result.returncode == 0, result.stderr
+        fetched = [p for p in site.counts() if p.startswith("/r/")]
+    assert len(fetched) == 5
+    [bound] = _bound_rows(db)
+    assert bound["url"] == site.url("/robots.txt")
+    assert "5000 Sitemap lines, the first 5 read" in bound["reason"]
