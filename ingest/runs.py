@@ -8,6 +8,7 @@ import sqlite3
 
 STATUS_PREFIX = "downloader/response_status_count/"
 DROP_PREFIX = "ingest/drops/"
+BUDGET_PREFIX = "ingest/budget/stopped/"   # ingest/budget.py
 
 
 def recent_runs(db_path: str | os.PathLike, limit: int = 10) -> list[dict]:
@@ -32,6 +33,8 @@ def recent_runs(db_path: str | os.PathLike, limit: int = 10) -> list[dict]:
                         if k.startswith(DROP_PREFIX)}
         run["not_modified"] = stats.get("ingest/pages/not_modified", 0)
         run["skipped_not_due"] = stats.get("ingest/schedule/not_due", 0)
+        run["budget_stopped"] = {k[len(BUDGET_PREFIX):]: v for k, v in sorted(stats.items())
+                                 if k.startswith(BUDGET_PREFIX)}
         runs.append(run)
     return runs
 
@@ -54,4 +57,6 @@ def format_runs(runs: list[dict]) -> str:
             f"dropped {r.get('dropped') or 0}; errors {r.get('errors') or 0}")
         for reason, n in r["drops"].items():
             lines.append(f"    drop {n:>5}  {reason}")
+        for site, why in r.get("budget_stopped", {}).items():
+            lines.append(f"  {site}: stopped by its budget, {why}; the rest is due next run")
     return "\n".join(lines)

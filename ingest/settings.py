@@ -56,6 +56,11 @@ INGEST_DISCOVERY_MAX_DOCUMENTS = 500
 INGEST_DISCOVERY_MAX_ENTRIES = 200_000
 # robots.txt Sitemap: lines read per site: real sites list a handful.
 INGEST_ROBOTS_MAX_SITEMAPS = 50
+# Budgets per site and run (ingest/budget.py): a polite crawl's requests are its budget, and
+# an hourly run must end before the next starts. 0 = no limit; sites.toml max_requests /
+# max_seconds override per site. When one is spent the rest is left for the next run.
+INGEST_SITE_MAX_REQUESTS = 0
+INGEST_SITE_MAX_SECONDS = 0
 
 # --- politeness -------------------------------------------------------------------------
 # Say who we are and where to read about us; publishers block anonymous scrapers.
@@ -101,6 +106,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Retry-After on 429/503 (ingest/retry_after.py). 560: it sees responses before
     # RetryMiddleware (550), which would retry at once.
     "ingest.retry_after.RetryAfterMiddleware": 560,
+    # Per-site budgets: after the network guard, before robots.txt is asked (ingest/budget.py).
+    "ingest.budget.BudgetMiddleware": 45,
 }
 
 # --- pipelines: one concern each, in this order -----------------------------------------

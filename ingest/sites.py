@@ -18,6 +18,7 @@ SELECTOR_FIELDS = ("headline", "byline", "published_at", "modified_at", "section
 KNOWN_KEYS = frozenset((
     "start_urls", "feeds", "sitemaps", "allow", "deny", "max_depth", "timezone",
     "selectors", "chrome_selectors", "keep_blocks", "recheck_days", "enabled", "article_urls",
+    "max_requests", "max_seconds",
 ))
 
 
@@ -43,6 +44,9 @@ class SiteProfile:
     # metadata says (ingest.pagekind); other pages are judged by their metadata.
     article_urls: list[str] = field(default_factory=list)
     enabled: bool = True
+    # Per-run budget of this site (ingest/budget.py); None: the settings' defaults.
+    max_requests: int | None = None
+    max_seconds: float | None = None
 
     @property
     def hosts(self) -> list[str]:
@@ -161,7 +165,16 @@ def parse_site(name: str, data: dict) -> SiteProfile:
     recheck = data.get("recheck_days", 2.0)
     if not isinstance(recheck, (int, float)) or recheck < 0:
         raise SitesError(f"{where}: recheck_days must be a number >= 0, e.g. recheck_days = 2")
+    budget = {}
+    for key, kinds in (("max_requests", (int,)), ("max_seconds", (int, float))):
+        value = data.get(key)
+        if value is not None and (not isinstance(value, kinds) or isinstance(value, bool)
+                                  or value < 0):
+            raise SitesError(f"{where}: {key} must be a number >= 0 (0 = no limit), "
+                             f"e.g. {key} = 500")
+        budget[key] = value
     return SiteProfile(
+        **budget,
         name=name, start_urls=start_urls, feeds=feeds, sitemaps=sitemaps, allow=allow,
         deny=deny, max_depth=max_depth, timezone=tz, selectors=dict(selectors),
         chrome_selectors=chrome_selectors,

@@ -28,6 +28,7 @@ from scrapy.linkextractors import LinkExtractor
 from twisted.python.failure import Failure
 
 from ingest import signals
+from ingest.budget import BudgetSpent
 from ingest.middlewares import RefusedRequest
 from ingest.crawllock import ALL_SITES, CrawlLocked, SiteLocks
 from ingest.crawlstate import CrawlState
@@ -316,6 +317,8 @@ class NewsSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure):
         request = failure.request
+        if failure.check(BudgetSpent):  # left for the next run: no pages row, due then
+            return
         if failure.check(RefusedRequest):  # the network guard: no connection was made
             self._outcome(request.url, "refused", str(failure.value))
             return

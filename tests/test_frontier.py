@@ -192,3 +192,37 @@ def test_robots_sitemap_lines_are_bounded(tmp_path):
     [bound] = _bound_rows(db)
     assert bound["url"] == site.url("/robots.txt")
     assert "5000 Sitemap lines, the first 5 read" in bound["reason"]
+
+
+# --- budgets per run --------------------------------------------------------------------------
+
+def test_budget_stop_is_completed_by_the_next_run_with_nothing_lost_or_doubled(tmp_path):
+    import json
+
+    with TestSite() as site:
+        hostile_news_site(site, 30, links_per_article=2)
+        db = tmp_path / "news.db"
+        sites = sites_toml(tmp_path, site, "max_requests = 20\n")
+        first = crawl(db, site="hostile", sites_file=sites)
+        assert first.returncode == 0, first.stderr
+        [run] = rows(db, "SELECT status, stats FROM crawl_runs")
+        stats = json.loads(run["stats"])
+        assert "max_requests (20 requests)" in stats["ingest/budget/stopped/hostile"]
+        from click.testing import CliRunner
+
+        from ingest.cli import main
+        shown = CliRunner().invoke(main, ["runs", "--db", str(db)])
+        assert "hostile: stopped by its budget, INGEST_SITE_MAX_REQUESTS / max_requests " \
+               "(20 requests)" in shown.output, shown.output
+        stored_first = rows(db, "SELECT count(*) AS n FROM articles")[0]["n"]
+        assert 10 <= stored_first < 30
+        # the budget's leftovers are not recorded as failures: nothing in pages for them
+        assert rows(db, "SELECT count(*) AS n FROM pages WHERE reason LIKE '%budget%'")[0]["n"] == 0
+        second = crawl(db, site="hostile", sites_file=sites)
+        assert second.returncode == 0, second.stderr
+        hits = site.counts()
+    stored = rows(db, "SELECT count(*) AS n FROM articles")[0]["n"]
+    assert stored == 30
+    articles = {p: n for p, n in hits.items() if p.startswith("/news/")}
+    assert len(articles) == 30 and set(articles.values()) == {1}, articles
+    assert rows(db, "SELECT count(*) AS n FROM revisions")[0]["n"] == 30
