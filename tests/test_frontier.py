@@ -226,3 +226,30 @@ def test_budget_stop_is_completed_by_the_next_run_with_nothing_lost_or_doubled(t
     articles = {p: n for p, n in hits.items() if p.startswith("/news/")}
     assert len(articles) == 30 and set(articles.values()) == {1}, articles
     assert rows(db, "SELECT count(*) AS n FROM revisions")[0]["n"] == 30
+
+
+def test_run_record_has_efficiency_figures(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from ingest.cli import main
+
+    with TestSite() as site:
+        hostile_news_site(site, 10, links_per_article=4)
+        db = tmp_path / "news.db"
+        assert crawl(db, site="hostile", sites_file=sites_toml(tmp_path, site)).returncode == 0
+        served = len(site.hits)
+        gone = sum(1 for h in site.hits if h.status == 404)
+    [run] = rows(db, "SELECT stats FROM crawl_runs")
+    stats = json.loads(run["stats"])
+    eff = {k.split("/")[-1]: v for k, v in stats.items() if k.startswith("ingest/efficiency/")}
+    requests = stats["downloader/request_count"]
+    assert requests <= served
+    assert eff["new_articles"] == 10
+    assert eff["requests_per_new_article"] == round(requests / 10, 2)
+    assert eff["wasted_share"] == round(gone / requests, 3) and eff["wasted_share"] > 0
+    assert 0 <= eff["first_article_s"] <= eff["p90_article_s"]
+    assert eff["requests_at_p90"] <= requests
+    shown = CliRunner().invoke(main, ["runs", "--db", str(db)]).output
+    assert f"efficiency: {eff['requests_per_new_article']} requests per new article" in shown
