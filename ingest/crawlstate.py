@@ -87,11 +87,14 @@ class CrawlState:
     def fetched(self, url: str, lastmod: str | None) -> None:
         """We fetched ``url`` while its feed/sitemap date was ``lastmod``: a later run refetches
         it only for a newer date."""
-        if lastmod is None:
-            return
+        # The response is at least as new as every date listed for it before it arrived (a
+        # sitemap read while the request was queued, after the feed that made it): those
+        # count as fetched too, or the next run refetches it for a date it already has.
         with self.store.transaction() as conn:
-            conn.execute("UPDATE discovered SET fetched_lastmod = ? WHERE url = ?",
-                         (lastmod, url))
+            conn.execute("UPDATE discovered SET fetched_lastmod = max(coalesce(?, ''), "
+                         "coalesce(lastmod, ''), coalesce(fetched_lastmod, '')) WHERE url = ? "
+                         "AND (? IS NOT NULL OR lastmod IS NOT NULL)",
+                         (lastmod, url, lastmod))
 
     # --- per site -------------------------------------------------------------------------
 

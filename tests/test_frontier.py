@@ -253,3 +253,22 @@ def test_run_record_has_efficiency_figures(tmp_path):
     assert eff["requests_at_p90"] <= requests
     shown = CliRunner().invoke(main, ["runs", "--db", str(db)]).output
     assert f"efficiency: {eff['requests_per_new_article']} requests per new article" in shown
+
+
+def test_article_in_feed_and_sitemap_is_not_refetched_when_nothing_changed(tmp_path):
+    """Fetched because the feed listed it (old date) while the sitemap (newer lastmod) was
+    still queued: the next run must not refetch it for the sitemap's date."""
+    from .servers import rss
+
+    with TestSite() as site:
+        hostile_news_site(site, 20, links_per_article=1)
+        site.set("/feed.xml", rss([(site.url(f"/news/2025/01/story-number-{i}.html"), "S",
+                                    "Wed, 15 Jan 2025 09:00:00 GMT") for i in range(20)]),
+                 "application/rss+xml")
+        db = tmp_path / "news.db"
+        sites = sites_toml(tmp_path, site, f'feeds = ["{site.url("/feed.xml")}"]\n')
+        assert crawl(db, site="hostile", sites_file=sites).returncode == 0
+        site.reset_counts()
+        assert crawl(db, site="hostile", sites_file=sites).returncode == 0
+        again = site.counts()
+    assert not [p for p in again if p.startswith("/news/")], again
