@@ -91,8 +91,10 @@ RETRY_TIMES = 2
 INGEST_RETRY_AFTER_MAX = 300.0
 # Drops counted by reason into the crawl's stats (crawl_runs.stats, `ingest runs`).
 EXTENSIONS = {"ingest.runstats.RunStats": 500}
-# Follow links at most this deep from the start pages (a site profile can lower it).
-DEPTH_LIMIT = 3
+# Scrapy's own depth limit is off: the spider honours each site's max_depth (sites.toml,
+# default 3) itself, and a global DEPTH_LIMIT silently capped a max_depth above it. Feeds and
+# sitemaps are bounded by the INGEST_DISCOVERY_* settings instead.
+DEPTH_LIMIT = 0
 # Cookies are not needed to read articles and make crawls depend on history.
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False

@@ -272,3 +272,21 @@ def test_article_in_feed_and_sitemap_is_not_refetched_when_nothing_changed(tmp_p
         assert crawl(db, site="hostile", sites_file=sites).returncode == 0
         again = site.counts()
     assert not [p for p in again if p.startswith("/news/")], again
+
+
+def test_max_depth_above_three_is_honoured(tmp_path):
+    """A site's max_depth = 5 reaches an article 5 links from the start page (Scrapy's
+    DEPTH_LIMIT = 3 used to cap it silently), and no further."""
+    with TestSite() as site:
+        site.set("/robots.txt", "User-agent: *\n", "text/plain")
+        for i in range(7):
+            site.set(f"/l/{i}/", listing_html(f"List {i}", (f"/l/{i + 1}/",
+                                                            f"/news/story-at-depth-{i + 1}.html")))
+            site.set(f"/news/story-at-depth-{i + 1}.html",
+                     article_html(f"Depth {i + 1}", published=PUBLISHED, body=f"Depth {i + 1}."))
+        path = tmp_path / "sites.toml"
+        path.write_text(f'[sites.deep]\nstart_urls = ["{site.url("/l/0/")}"]\nmax_depth = 5\n')
+        db = tmp_path / "news.db"
+        assert crawl(db, site="deep", sites_file=str(path)).returncode == 0
+    stored = {r["headline"] for r in rows(db, "SELECT headline FROM articles")}
+    assert stored == {f"Depth {d}" for d in range(1, 6)}
