@@ -290,3 +290,24 @@ def test_max_depth_above_three_is_honoured(tmp_path):
         assert crawl(db, site="deep", sites_file=str(path)).returncode == 0
     stored = {r["headline"] for r in rows(db, "SELECT headline FROM articles")}
     assert stored == {f"Depth {d}" for d in range(1, 6)}
+
+
+def test_time_budget_stops_the_site_and_the_next_run_completes_it(tmp_path):
+    import json
+
+    with TestSite() as site:
+        hostile_news_site(site, 12, links_per_article=1)
+        site.delays["/news/"] = 0.4  # a slow site: 12 articles take about 5 s one at a time
+        db = tmp_path / "news.db"
+        timed = sites_toml(tmp_path, site, "max_seconds = 1.5\n")
+        first = crawl(db, site="hostile", sites_file=timed, settings=ONE_AT_A_TIME)
+        assert first.returncode == 0, first.stderr
+        stats = json.loads(rows(db, "SELECT stats FROM crawl_runs")[0]["stats"])
+        assert "max_seconds (1.5 s)" in stats["ingest/budget/stopped/hostile"]
+        assert rows(db, "SELECT count(*) AS n FROM articles")[0]["n"] < 12
+        site.delays.clear()
+        second = crawl(db, site="hostile", sites_file=sites_toml(tmp_path, site))
+        assert second.returncode == 0, second.stderr
+        hits = site.counts()
+    assert rows(db, "SELECT count(*) AS n FROM articles")[0]["n"] == 12
+    assert {n for p, n in hits.items() if p.startswith("/news/")} == {1}
