@@ -20,6 +20,7 @@ KNOWN_KEYS = frozenset((
     "start_urls", "feeds", "sitemaps", "allow", "deny", "max_depth", "timezone",
     "selectors", "chrome_selectors", "keep_blocks", "recheck_days", "enabled", "article_urls",
     "hosts",
+    "max_requests", "max_seconds",
 ))
 
 # A bare host name for `hosts = [...]`: letters, digits, dots and hyphens (IDNs in their
@@ -58,6 +59,9 @@ class SiteProfile:
     def site_hosts(self) -> frozenset[str]:
         """Hosts (without www.) whose URLs a page of this site may claim as its canonical."""
         return frozenset(h.removeprefix("www.") for h in [*self.hosts, *self.extra_hosts])
+    # Per-run budget of this site (ingest/crawl/budget.py); None: the settings' defaults.
+    max_requests: int | None = None
+    max_seconds: float | None = None
 
     @property
     def hosts(self) -> list[str]:
@@ -200,10 +204,19 @@ def parse_site(name: str, data: dict, *, file: str = "sites.toml") -> SiteProfil
         if not HOST_NAME.match(h):
             errors.append(f"{where}: hosts entry {h!r} is not a host name; write the bare "
                           f"name without scheme, port or path, e.g. hosts = [\"m.example.com\"]")
+    budget = {}
+    for key, kinds in (("max_requests", (int,)), ("max_seconds", (int, float))):
+        value = data.get(key)
+        if value is not None and (not isinstance(value, kinds) or isinstance(value, bool)
+                                  or value < 0):
+            errors.append(f"{where}: {key} must be a number >= 0 (0 = no limit), "
+                          f"e.g. {key} = 500")
+        budget[key] = value
     keep_blocks = _strings(where, data, "keep_blocks", errors)
     if errors:
         raise SitesError("\n".join(errors))
     return SiteProfile(
+        **budget,
         name=name, start_urls=start_urls, feeds=feeds, sitemaps=sitemaps, allow=allow,
         deny=deny, max_depth=max_depth, timezone=tz, selectors=dict(selectors),
         chrome_selectors=chrome_selectors,

@@ -28,16 +28,18 @@ from scrapy.linkextractors import LinkExtractor
 from twisted.python.failure import Failure
 
 from ingest.crawl import signals
+from ingest.crawl.budget import BudgetSpent
 from ingest.crawl.middlewares import RefusedRequest
 from ingest.crawl.crawllock import ALL_SITES, CrawlLocked, SiteLocks, host_keys
 from ingest.store.crawlstate import CrawlState
 from ingest.crawl.discovery import DiscoveryError, feed_links, parse_document, robots_sitemaps
 from ingest.extract import Deadline, ExtractionTimeout, extract_article, trim_attributes
+from ingest.crawl import priority
 from ingest.extract.pagekind import LISTING, classify
-from ingest.crawl.schedule import decide
+from ingest.crawl.schedule import Policy, decide
 from ingest.sites import SiteProfile, SitesError, load_sites
 from ingest.store import site_of
-from ingest.crawl.meta import HINT_META, PAGE_META, ROBOTS_META
+from ingest.crawl.meta import HINT_META, NESTING_META, PAGE_META, ROBOTS_META
 from ingest.store.templates import templates_for_crawl
 
 # Paths that never lead to articles and only cost requests.
@@ -65,6 +67,10 @@ class NewsSpider(scrapy.Spider):
         self.decided: dict[str, tuple] = {}       # URL -> (hint, fetch?) decided this run
         self.state: CrawlState | None = None
         self.locks: SiteLocks | None = None
+        self.shapes: dict[str, priority.ArticleShapes] = {}   # site -> its article URL shapes
+        self.listings: dict[str, set[str]] = {}               # site -> known listing URLs
+        self.documents: dict[str, set[str]] = {}    # site -> discovery URLs requested this run
+        self.entries_read: dict[str, int] = {}      # site -> feed/sitemap entries read this run
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -96,6 +102,19 @@ class NewsSpider(scrapy.Spider):
         if stale:
             spider.logger.info("marked %d crawl run(s) left running by a killed crawl as "
                                "interrupted", stale)
+        for name, p in spider.profiles.items():
+            articles, listings = spider.state.site_urls(p.hosts, limit=priority.SHAPE_SAMPLE)
+            spider.shapes[name] = priority.ArticleShapes(articles, p.article_urls)
+            spider.listings[name] = listings
+        st = crawler.settings
+        spider.policy = Policy(gone_hours=st.getfloat("INGEST_GONE_RECHECK_HOURS", 24.0),
+                               gone_max_days=st.getfloat("INGEST_GONE_RECHECK_MAX_DAYS", 30.0),
+                               error_hours=st.getfloat("INGEST_ERROR_RETRY_HOURS", 1.0))
+        # Discovery bounds per site and run (issue 16 item 3; ingest/settings.py says why).
+        spider.max_nesting = st.getint("INGEST_SITEMAP_MAX_NESTING", 3)
+        spider.max_documents = st.getint("INGEST_DISCOVERY_MAX_DOCUMENTS", 500)
+        spider.max_entries = st.getint("INGEST_DISCOVERY_MAX_ENTRIES", 200_000)
+        spider.max_robots_sitemaps = st.getint("INGEST_ROBOTS_MAX_SITEMAPS", 50)
         spider.max_doc_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE") or 50 * 2**20
         spider.extract_timeout = crawler.settings.getfloat("INGEST_EXTRACT_TIMEOUT", 10.0)
         crawler.signals.connect(spider._closed, signal=scrapy_signals.spider_closed)
@@ -130,15 +149,17 @@ class NewsSpider(scrapy.Spider):
                                      errback=self.on_robots_error, dont_filter=True,
                                      meta={ROBOTS_META: name, "dont_obey_robotstxt": True})
             for url in profile.sitemaps + profile.feeds:
-                yield self.discovery_request(url, name)
+                for request in self.discovery_request(url, name):
+                    yield request
             for url in profile.start_urls:
                 self.decided[url] = (None, True)  # links back to it are not requested again
-                yield self.page_request(url, name, dont_filter=True)
+                yield self.page_request(url, name, dont_filter=True,
+                                        priority=priority.LISTING)
             # Young stored articles are rechecked even if no feed lists them any more.
             due = self.state.due_articles(profile.hosts, now=self.now,
                                           recheck_days=profile.recheck_days)
             for url in due:
-                for request in self.maybe_page(url, name):
+                for request in self.maybe_page(url, name, priority=priority.SITEMAP):
                     yield request
 
     # --- requests -------------------------------------------------------------------------
@@ -155,12 +176,34 @@ class NewsSpider(scrapy.Spider):
         return scrapy.Request(url, callback=self.parse, errback=self.on_error, meta=meta,
                               headers=headers or None, **kwargs)
 
-    def discovery_request(self, url: str, site: str) -> scrapy.Request:
+    def discovery_request(self, url: str, site: str, nesting: int = 0):
+        """A request for a feed or sitemap, unless this run's discovery bounds forbid it (then
+        a pages row says which bound, and a stat counts it)."""
         # Feeds and sitemaps are fetched whole every run: they are how changes are found, and
         # a 304 on one would hide entries that a killed run never got to.
         # depth_reset: their entries start at depth 0, like start pages.
-        return scrapy.Request(url, callback=self.parse_discovery, errback=self.on_error,
-                              meta={PAGE_META: site, "depth_reset": True})
+        seen = self.documents.setdefault(site, set())
+        if url in seen:
+            return
+        if nesting > self.max_nesting:
+            yield from self._bound(url, "nesting", f"sitemap index nesting over "
+                                   f"INGEST_SITEMAP_MAX_NESTING ({self.max_nesting})")
+            return
+        if len(seen) >= self.max_documents:
+            yield from self._bound(url, "documents", f"{self.max_documents} feeds and sitemaps "
+                                   f"read this run (INGEST_DISCOVERY_MAX_DOCUMENTS)")
+            return
+        seen.add(url)
+        yield scrapy.Request(url, callback=self.parse_discovery, errback=self.on_error,
+                             meta={PAGE_META: site, "depth_reset": True, NESTING_META: nesting},
+                             priority=priority.DISCOVERY)
+
+    def _bound(self, url: str, which: str, reason: str):
+        self.crawler.stats.inc_value(f"ingest/discovery/bound/{which}")
+        self.logger.info("not reading %s: discovery bound: %s", url, reason)
+        self._outcome(url, "skipped", f"discovery bound: {reason}; the rest is read on a "
+                                      f"later run or with the setting raised")
+        return iter(())
 
     def maybe_page(self, url: str, site: str, hint: str | None = None, **kwargs):
         """A request for ``url`` if it is due (ingest.crawl.schedule), else nothing."""
@@ -172,7 +215,7 @@ class NewsSpider(scrapy.Spider):
             return  # requested already this run, or not due and no newer date since
         profile = self.profiles[site]
         decision = decide(self.state.known(url), hint=hint, now=self.now,
-                          recheck_days=profile.recheck_days)
+                          recheck_days=profile.recheck_days, policy=self.policy)
         self.decided[url] = (hint, decision.fetch)
         if not decision.fetch:
             self.crawler.stats.inc_value("ingest/schedule/not_due")
@@ -188,9 +231,14 @@ class NewsSpider(scrapy.Spider):
 
     def parse_robots(self, response):
         site = response.meta[ROBOTS_META]
-        for url in robots_sitemaps(response.text, response.url):
-            if self._on_host(site, url):
-                yield self.discovery_request(url, site)
+        found = [u for u in robots_sitemaps(response.text, response.url)
+                 if self._on_host(site, u)]
+        if len(found) > self.max_robots_sitemaps:
+            yield from self._bound(response.url, "robots_sitemaps",
+                                   f"{len(found)} Sitemap lines, the first "
+                                   f"{self.max_robots_sitemaps} read (INGEST_ROBOTS_MAX_SITEMAPS)")
+        for url in found[:self.max_robots_sitemaps]:
+            yield from self.discovery_request(url, site)
 
     def on_robots_error(self, failure: Failure):
         self.logger.debug("no robots.txt at %s: %s", failure.request.url,
@@ -207,17 +255,30 @@ class NewsSpider(scrapy.Spider):
                           response.status)
             return
         self.crawler.stats.inc_value(f"ingest/discovery/{doc.kind}")
+        nesting = response.meta.get(NESTING_META, 0) + 1
         for child in doc.sitemaps:
             if self._on_host(site, child.url):
-                yield self.discovery_request(child.url, site)
+                yield from self.discovery_request(child.url, site, nesting)
         entries = [e for e in doc.entries if self._on_site(site, e.url)]
+        read = self.entries_read.get(site, 0)
+        note = ""
+        if read + len(entries) > self.max_entries:
+            kept = max(0, self.max_entries - read)
+            note = (f"; discovery bound: {self.max_entries} entries read this run "
+                    f"(INGEST_DISCOVERY_MAX_ENTRIES), {len(entries) - kept} left for a later run")
+            self.crawler.stats.inc_value("ingest/discovery/bound/entries")
+            self.logger.info("%s: %s", response.url, note[2:])
+            entries = entries[:kept]
+        self.entries_read[site] = read + len(entries)
         self.state.remember(entries, site=site, source=response.url)
         self._outcome(response.url, "skipped",
-                      f"{doc.kind}: {len(entries)} URLs, {len(doc.sitemaps)} sitemaps",
+                      f"{doc.kind}: {len(entries)} URLs, {len(doc.sitemaps)} sitemaps{note}",
                       response.status)
         for entry in entries:
             yield from self.maybe_page(entry.url, site, entry.lastmod,
-                                       meta={"depth_reset": True})
+                                       meta={"depth_reset": True},
+                                       priority=priority.entry_priority(doc.kind, entry.lastmod,
+                                                                        self.now))
 
     def parse(self, response, **kwargs):
         site = response.meta.get(PAGE_META)
@@ -240,7 +301,7 @@ class NewsSpider(scrapy.Spider):
             response = response.replace(body=trimmed)
         for feed in feed_links(response.selector, response.url):
             if self._on_host(site, feed):
-                yield self.discovery_request(feed, site)
+                yield from self.discovery_request(feed, site)
         kind = classify(response.selector.root, response.url, tuple(profile.article_urls))
         if kind.kind == LISTING:
             self.crawler.stats.inc_value("ingest/pages/listing")
@@ -261,10 +322,13 @@ class NewsSpider(scrapy.Spider):
                 yield article
         if response.meta.get("depth", 0) < profile.max_depth:
             for link in self.link_extractors[site].extract_links(response):
-                yield from self.maybe_page(link.url, site)
+                yield from self.maybe_page(link.url, site, priority=priority.link_priority(
+                    link.url, self.shapes[site], listing_hint=link.url in self.listings[site]))
 
     def on_error(self, failure: Failure):
         request = failure.request
+        if failure.check(BudgetSpent):  # left for the next run: no pages row, due then
+            return
         if failure.check(RefusedRequest):  # the network guard: no connection was made
             self._outcome(request.url, "refused", str(failure.value))
             return

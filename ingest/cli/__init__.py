@@ -12,9 +12,8 @@ import click
 from itemadapter import ItemAdapter
 
 from ingest.cli import data as cli_data
-
+from ingest.cli import frontier as cli_frontier
 from ingest.cli import runs as cli_runs
-
 from ingest.cli import templates as cli_templates
 from ingest.extract import extract_article
 
@@ -202,6 +201,7 @@ def sites_check(path: Path | None):
     click.echo(f"{path}: {len(profiles)} sites, ok")
 
 
+main.add_command(cli_frontier.frontier)  # `ingest frontier`: the revisit policy, per site
 main.add_command(cli_runs.runs)  # `ingest runs`: recent crawl runs with their stats
 
 # reextract, templates: learned site templates and re-extraction of the stored pages.

@@ -7,3 +7,5 @@ PAGE_META = "ingest_site"
 HINT_META = "ingest_lastmod"
 #: request.meta key of robots.txt requests made for their Sitemap: lines.
 ROBOTS_META = "ingest_robots_site"
+#: request.meta key: how many sitemap indexes lead to this discovery document (0: none).
+NESTING_META = "ingest_nesting"

@@ -5,8 +5,11 @@ answers, this module decides. No Scrapy, no I/O.
 The rules, in order (README "Incremental crawling"):
 
 1. a URL we never fetched is fetched;
-2. a URL we fetched but did not store as an article (an error, a drop, a listing page) is
-   fetched again: errors may be transient and listings are how new articles are found;
+2. a URL we fetched but did not store as an article is fetched again, except:
+   a 404/410 or a "not an article" drop waits ``gone_hours`` after the first time, doubling
+   with each repeat up to ``gone_max_days``; another error is retried next run the first
+   time, then waits ``error_hours`` doubling with each repeat up to a day (``Policy``).
+   Listing pages are fetched every run: they are how new articles are found;
 3. a stored article is fetched again when its feed or sitemap date is newer than the one we
    had when we last fetched it (or, without one, newer than that fetch);
 4. or when it is younger than its site's ``recheck_days`` (young stories get corrected and
@@ -24,6 +27,36 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from ingest.store.crawlstate import Known
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The revisit policy for what is not an article (settings INGEST_GONE_RECHECK_HOURS,
+    INGEST_GONE_RECHECK_MAX_DAYS, INGEST_ERROR_RETRY_HOURS; ingest/settings.py)."""
+
+    gone_hours: float = 24.0
+    gone_max_days: float = 30.0
+    error_hours: float = 1.0
+    error_max_hours: float = 24.0
+
+
+# Answers that say the page is not there (and will likely stay so).
+GONE_STATUSES = frozenset({404, 410})
+
+
+def retry_wait(known: Known, policy: Policy) -> tuple[timedelta, str] | None:
+    """How long after its last fetch a failed URL waits, and why; None if it does not."""
+    n = known.failures
+    if n <= 0 or known.outcome not in ("error", "dropped"):
+        return None
+    if known.outcome == "dropped" or known.status in GONE_STATUSES:
+        what = "not an article" if known.outcome == "dropped" else f"HTTP {known.status}"
+        hours = min(policy.gone_hours * 2 ** (n - 1), policy.gone_max_days * 24)
+        return timedelta(hours=hours), f"{what} {n} time(s) in a row"
+    if n == 1:
+        return None  # one error may be transient: retried next run
+    hours = min(policy.error_hours * 2 ** (n - 2), policy.error_max_hours)
+    return timedelta(hours=hours), f"failed {n} times in a row ({known.outcome})"
 
 
 @dataclass(frozen=True)
@@ -60,12 +93,17 @@ def conditional_headers(known: Known) -> dict[str, str]:
 
 
 def decide(known: Known | None, *, hint: str | None, now: datetime,
-           recheck_days: float) -> Decision:
+           recheck_days: float, policy: Policy = Policy()) -> Decision:
     """Whether to fetch a URL this run. ``hint`` is its newest feed/sitemap date (ISO 8601)
     seen in this run, if any; ``recheck_days`` the site's recheck window."""
     if known is None:
         return Decision(True, "new URL", {})
     if not known.is_article:
+        wait = retry_wait(known, policy)
+        last = parse_time(known.fetched_at)
+        if wait is not None and last is not None and now < last + wait[0]:
+            due = (last + wait[0]).isoformat(timespec="seconds")
+            return Decision(False, f"{wait[1]}: next try after {due}", {})
         return Decision(True, f"not stored as an article (last outcome: {known.outcome})", {})
     hint_dt = parse_time(hint)
     if hint_dt is not None:

@@ -31,6 +31,8 @@ from ingest.extract.keys import author_key as name_key
 from ingest.extract.keys import content_hash as content_hash_of  # noqa: F401 - re-exported
 from ingest.extract.keys import site_of  # noqa: F401 - re-exported
 
+# pages outcomes that count as a failed fetch for the revisit policy (pages.failures).
+FAILED_OUTCOMES = frozenset({"error", "dropped"})
 OUTCOMES = frozenset(
     {"stored", "updated", "unchanged", "duplicate", "dropped", "error", "not_modified", "skipped",
      "refused"}  # refused: the network guard would not connect (ingest/crawl/netguard.py)
@@ -463,10 +465,18 @@ GROUP BY site
 ORDER BY site;
 """
 
+
+# The revisit policy for what is not an article (issue 13, ingest/crawl/schedule.py): how many
+# fetches in a row of this URL failed (404/410, a drop, an error); 0 after any success. The
+# next try waits a period that grows with it. `ingest frontier reset` sets it back to 0.
+MIGRATION_FRONTIER = """
+ALTER TABLE pages ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+"""
+
 Migration = str | Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[Migration] = [MIGRATION_1, MIGRATION_VIEWS_AND_CURSORS, MIGRATION_CRAWL_STATE,
                                MIGRATION_TEMPLATES, migration_author_key,
-                               MIGRATION_COUNTS_WITHOUT_COPIES]
+                               MIGRATION_COUNTS_WITHOUT_COPIES, MIGRATION_FRONTIER]
 
 
 def _statements(script: str) -> Iterator[str]:
@@ -656,9 +666,10 @@ class Store:
                 """
                 INSERT INTO pages (url, canonical_url, site, status, outcome, reason, etag,
                                    last_modified, content_hash, first_fetched_at, fetched_at,
-                                   fetch_count, run_id)
+                                   fetch_count, run_id, failures)
                 VALUES (:url, :canonical_url, :site, :status, :outcome, :reason, :etag,
-                        :last_modified, :content_hash, :fetched_at, :fetched_at, 1, :run_id)
+                        :last_modified, :content_hash, :fetched_at, :fetched_at, 1, :run_id,
+                        :failed)
                 ON CONFLICT (url) DO UPDATE SET
                     canonical_url = coalesce(excluded.canonical_url, pages.canonical_url),
                     site = excluded.site,
@@ -670,7 +681,9 @@ class Store:
                     content_hash = coalesce(excluded.content_hash, pages.content_hash),
                     fetched_at = excluded.fetched_at,
                     fetch_count = pages.fetch_count + 1,
-                    run_id = excluded.run_id
+                    run_id = excluded.run_id,
+                    failures = CASE WHEN excluded.failures > 0 THEN pages.failures + 1
+                                    ELSE 0 END
                 """,
                 {
                     "url": url, "canonical_url": canonical_url,
@@ -678,6 +691,7 @@ class Store:
                     "outcome": outcome, "reason": reason, "etag": etag,
                     "last_modified": last_modified, "content_hash": content_hash,
                     "fetched_at": fetched_at, "run_id": run_id,
+                    "failed": int(outcome in FAILED_OUTCOMES),
                 },
             )
 

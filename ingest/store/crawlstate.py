@@ -40,6 +40,8 @@ class Known:
     fetched_lastmod: str | None = None  # the feed/sitemap date current at that fetch
     published_at: str | None = None   # of the stored article
     first_seen_at: str | None = None  # of the stored article
+    status: int | None = None         # pages.status of the last fetch
+    failures: int = 0                 # failed fetches in a row (pages.failures)
 
 
 # pages.outcome values that mean "this URL's article is in the articles table" (checked by
@@ -48,7 +50,7 @@ class Known:
 ARTICLE_OUTCOMES = ("stored", "updated", "unchanged", "not_modified", "duplicate")
 
 _KNOWN_SQL = """
-SELECT p.outcome, p.fetched_at, p.etag, p.last_modified, d.lastmod AS hint,
+SELECT p.outcome, p.fetched_at, p.status, p.failures, p.etag, p.last_modified, d.lastmod AS hint,
        d.fetched_lastmod, a.id AS article_id, a.published_at, a.first_seen_at
 FROM pages p
 LEFT JOIN discovered d ON d.url = p.url
@@ -76,7 +78,8 @@ class CrawlState:
             is_article=row["article_id"] is not None and row["outcome"] in ARTICLE_OUTCOMES,
             etag=row["etag"], last_modified=row["last_modified"],
             fetched_lastmod=row["fetched_lastmod"], published_at=row["published_at"],
-            first_seen_at=row["first_seen_at"],
+            first_seen_at=row["first_seen_at"], status=row["status"],
+            failures=row["failures"] or 0,
         )
 
     def remember(self, entries: Iterable[Entry], *, site: str, source: str) -> int:
@@ -110,11 +113,14 @@ class CrawlState:
     def fetched(self, url: str, lastmod: str | None) -> None:
         """We fetched ``url`` while its feed/sitemap date was ``lastmod``: a later run refetches
         it only for a newer date."""
-        if lastmod is None:
-            return
+        # The response is at least as new as every date listed for it before it arrived (a
+        # sitemap read while the request was queued, after the feed that made it): those
+        # count as fetched too, or the next run refetches it for a date it already has.
         with self.store.transaction() as conn:
-            conn.execute("UPDATE discovered SET fetched_lastmod = ? WHERE url = ?",
-                         (lastmod, url))
+            conn.execute("UPDATE discovered SET fetched_lastmod = max(coalesce(?, ''), "
+                         "coalesce(lastmod, ''), coalesce(fetched_lastmod, '')) WHERE url = ? "
+                         "AND (? IS NOT NULL OR lastmod IS NOT NULL)",
+                         (lastmod, url, lastmod))
 
     # --- per site -------------------------------------------------------------------------
 
@@ -138,6 +144,21 @@ class CrawlState:
             (*sites, since),
         ).fetchall()
         return [r[0] for r in rows]
+
+    def site_urls(self, hosts: Iterable[str], *, limit: int) -> tuple[list[str], set[str]]:
+        """(stored article URLs, known listing page URLs) of these hosts, for request
+        priorities (ingest.crawl.priority): the newest ``limit`` articles."""
+        sites = sorted({h.lower().removeprefix("www.") for h in hosts})
+        if not sites:
+            return [], set()
+        marks = ", ".join("?" for _ in sites)
+        articles = [r[0] for r in self.conn.execute(
+            f"SELECT url FROM pages WHERE site IN ({marks}) AND outcome IN "
+            f"{ARTICLE_OUTCOMES!r} ORDER BY fetched_at DESC LIMIT ?", (*sites, limit))]
+        listings = {r[0] for r in self.conn.execute(
+            f"SELECT url FROM pages WHERE site IN ({marks}) AND outcome = 'skipped' "
+            f"AND reason LIKE 'listing page%'", sites)}
+        return articles, listings
 
     # --- crawl runs -----------------------------------------------------------------------
 

@@ -10,6 +10,8 @@ from ingest.store import COUNT_COLUMNS
 
 STATUS_PREFIX = "downloader/response_status_count/"
 DROP_PREFIX = "ingest/drops/"
+EFFICIENCY_PREFIX = "ingest/efficiency/"  # pipelines/efficiency.py
+BUDGET_PREFIX = "ingest/budget/stopped/"   # ingest/crawl/budget.py
 
 
 def recent_runs(db_path: str | os.PathLike, limit: int = 10) -> list[dict]:
@@ -38,6 +40,10 @@ def recent_runs(db_path: str | os.PathLike, limit: int = 10) -> list[dict]:
                         if k.startswith(DROP_PREFIX)}
         run["not_modified"] = stats.get("ingest/pages/not_modified", 0)
         run["skipped_not_due"] = stats.get("ingest/schedule/not_due", 0)
+        run["budget_stopped"] = {k[len(BUDGET_PREFIX):]: v for k, v in sorted(stats.items())
+                                 if k.startswith(BUDGET_PREFIX)}
+        run["efficiency"] = {k[len(EFFICIENCY_PREFIX):]: v for k, v in stats.items()
+                             if k.startswith(EFFICIENCY_PREFIX)}
         runs.append(run)
     return runs
 
@@ -60,4 +66,14 @@ def format_runs(runs: list[dict]) -> str:
             f"dropped {r.get('dropped') or 0}; errors {r.get('errors') or 0}")
         for reason, n in r["drops"].items():
             lines.append(f"    drop {n:>5}  {reason}")
+        eff = r.get("efficiency") or {}
+        if eff:
+            share = eff.get("wasted_share")
+            lines.append(
+                f"  efficiency: {eff.get('requests_per_new_article') or '-'} requests per new "
+                f"article; {'-' if share is None else f'{share:.1%}'} of requests 404/410 or "
+                f"dropped; first article after {eff.get('first_article_s', '-')}s, 90% after "
+                f"{eff.get('p90_article_s', '-')}s ({eff.get('requests_at_p90', '-')} requests)")
+        for site, why in r.get("budget_stopped", {}).items():
+            lines.append(f"  {site}: stopped by its budget, {why}; the rest is due next run")
     return "\n".join(lines)

@@ -129,6 +129,9 @@ TABLES: dict[str, Relation] = {
             "run_id": "crawl_runs.id of the last fetch.",
             "checked_at": "When a conditional request last found the page unchanged (HTTP "
                           "304), ISO 8601 UTC.",
+            "failures": "Failed fetches in a row (404/410, a drop, an error); 0 after a "
+                        "success. The next try waits longer with each (`ingest frontier`; "
+                        "`ingest frontier reset` sets it to 0).",
         },
     ),
     "discovered": Relation(

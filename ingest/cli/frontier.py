@@ -1,0 +1,102 @@
+"""`ingest frontier`: what the crawl's revisit policy holds back, per site, until when and
+why (ingest/crawl/schedule.py), and `ingest frontier reset` to make URLs due again."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from ingest import settings as defaults
+from ingest.crawl.schedule import Known, Policy, parse_time, retry_wait
+
+_DB = click.option("--db", type=click.Path(path_type=Path),
+                   default=lambda: os.environ.get("INGEST_DB", "data/news.db"),
+                   show_default="data/news.db or $INGEST_DB", help="The crawl database.")
+
+
+def _connect(db: Path) -> sqlite3.Connection:
+    if not db.exists():
+        raise click.ClickException(f"{db}: no such database; crawl first "
+                                   f"(scrapy crawl news) or pass --db PATH")
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    cols = {r[1] for r in conn.execute("PRAGMA table_info(pages)")}
+    if "failures" not in cols:
+        raise click.ClickException(f"{db}: an older database without the revisit policy; "
+                                   f"run a crawl (or any ingest command that migrates) first")
+    return conn
+
+
+def _policy() -> Policy:
+    return Policy(gone_hours=defaults.INGEST_GONE_RECHECK_HOURS,
+                  gone_max_days=defaults.INGEST_GONE_RECHECK_MAX_DAYS,
+                  error_hours=defaults.INGEST_ERROR_RETRY_HOURS)
+
+
+@click.group("frontier", invoke_without_command=True)
+@_DB
+@click.option("--site", help="Only this site (host without www.).")
+@click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(0),
+              help="URLs listed per site (the counts cover all).")
+@click.pass_context
+def frontier(ctx, db: Path, site: str | None, limit: int):
+    """Per site: the URLs held back by the revisit policy (404/410, drops, repeated errors),
+    when each is due again and why. Uses the default policy settings."""
+    if ctx.invoked_subcommand is not None:
+        return
+    conn = _connect(db)
+    now = datetime.now(timezone.utc)
+    sql = ("SELECT url, site, outcome, status, failures, fetched_at FROM pages "
+           "WHERE failures > 0" + (" AND site = ?" if site else "") + " ORDER BY site, url")
+    held: dict[str, list[tuple[str, str, str]]] = {}
+    due: dict[str, int] = {}
+    for r in conn.execute(sql, (site,) if site else ()):
+        known = Known(outcome=r["outcome"], fetched_at=r["fetched_at"], status=r["status"],
+                      failures=r["failures"])
+        wait = retry_wait(known, _policy())
+        last = parse_time(r["fetched_at"])
+        if wait is None or last is None or now >= last + wait[0]:
+            due[r["site"]] = due.get(r["site"], 0) + 1
+            continue
+        held.setdefault(r["site"], []).append(
+            (r["url"], (last + wait[0]).isoformat(timespec="seconds"), wait[1]))
+    if not held and not due:
+        click.echo("nothing held back: every URL is due on the next run")
+        return
+    for name in sorted(set(held) | set(due)):
+        rows = held.get(name, [])
+        click.echo(f"{name}: {len(rows)} URLs held back, {due.get(name, 0)} failed ones due "
+                   f"on the next run")
+        for url, when, why in rows[:limit]:
+            click.echo(f"  {url}  due {when}  ({why})")
+        if len(rows) > limit:
+            click.echo(f"  ... {len(rows) - limit} more (--limit)")
+
+
+@frontier.command("reset")
+@_DB
+@click.argument("url", required=False)
+@click.option("--pattern", help="A regular expression: reset every URL it matches (search).")
+def frontier_reset(db: Path, url: str | None, pattern: str | None):
+    """Make URL (or every URL matching --pattern) due on the next run."""
+    if bool(url) == bool(pattern):
+        raise click.UsageError("give a URL or --pattern REGEX (one of them)")
+    try:
+        regex = re.compile(pattern) if pattern else None
+    except re.error as exc:
+        raise click.BadParameter(f"not a regular expression: {exc}", param_hint="--pattern")
+    conn = _connect(db)
+    if regex is None:
+        urls = [url]
+    else:
+        urls = [r[0] for r in conn.execute("SELECT url FROM pages WHERE failures > 0")
+                if regex.search(r[0])]
+    with conn:
+        changed = sum(conn.execute("UPDATE pages SET failures = 0 WHERE url = ? AND "
+                                   "failures > 0", (u,)).rowcount for u in urls)
+    click.echo(f"{changed} URL(s) reset: due on the next run")
