@@ -18,7 +18,7 @@ from w3lib.encoding import (html_body_declared_encoding, html_to_unicode, read_b
                             resolve_encoding)
 
 from ..items import Article, Section
-from . import chrome, content, fields
+from . import chrome, content, fields, model_features
 from .byline import parse_byline
 from .dates import extract_date_from_text
 from .metadata import jsonld_text, read_metadata
@@ -80,12 +80,14 @@ def _profile_get(profile, name, default=None):
 
 def extract_article(html: bytes | str, url: str, profile=None, *,
                     fetched_at: datetime | str | None = None,
-                    template=None) -> Article:
+                    template=None, body_model=None) -> Article:
     """Extract the clean record of one page.
 
     ``profile`` is a ``SiteProfile`` (sites.toml) or None; ``template`` an optional set of
     learned chrome fingerprints for the page's site; ``fetched_at`` the fetch time (now when
-    omitted), used for relative dates and to reject dates in the future.
+    omitted), used for relative dates and to reject dates in the future. ``body_model``
+    (``ingest.extract.body_model``) decides which blocks are body instead of the rules' last
+    step; None keeps the rules.
     """
     now = _as_datetime(fetched_at)
     raw = utf8_bytes(bytes(html)) if isinstance(html, (bytes, bytearray)) else None
@@ -149,7 +151,7 @@ def extract_article(html: bytes | str, url: str, profile=None, *,
 
     sections, provenance["sections"] = _body(
         sel, root, md, profile, head=head, skip={byline, sect} - {None}, template=template,
-        head_el=head_el, byline=byline)
+        head_el=head_el, byline=byline, body_model=body_model)
     body_text = content.sections_text(sections)
 
     return Article(
@@ -202,7 +204,8 @@ def _find_heading(root, head):
     return None
 
 
-def _body(sel, root, md, profile, *, head, skip, template, head_el=None, byline=None):
+def _body(sel, root, md, profile, *, head, skip, template, head_el=None, byline=None,
+          body_model=None):
     """-> (sections, source)."""
     extra = [s.root for q in (_profile_get(profile, "chrome_selectors", ()) or ())
              for s in _select_elements(sel, q)]
@@ -226,6 +229,12 @@ def _body(sel, root, md, profile, *, head, skip, template, head_el=None, byline=
                                    skip_texts=frozenset(skip), evidence=evidence,
                                    headline_style=None if head_el is None else
                                    (head_el.tag, head_el.get("class")), byline=byline)
+    if body_model is not None and source == "heuristic":
+        rows = model_features.block_features(
+            blocks, container=container, kept_ids={id(b) for b in kept},
+            headline=fold(head) if head else None, evidence=evidence)
+        kept = body_model.choose(blocks, rows, kept)
+        source = body_model.source
     if evidence and _words(evidence) > EVIDENCE_FALLBACK_RATIO * sum(_words(b.text) for b in kept):
         # The page's markup does not hold the text (rendered by script): the publisher's own
         # articleBody is the best record of it.
