@@ -78,6 +78,7 @@ def block_features(blocks, *, container, kept_ids, headline, evidence) -> list[l
     count: dict = {}
     good_by_parent: dict = {}
     style_good: dict = {}
+    styles: dict = {}
     good_total = 0
     texts: dict = {}
     for b in blocks:
@@ -88,10 +89,10 @@ def block_features(blocks, *, container, kept_ids, headline, evidence) -> list[l
             links[anc] = links.get(anc, 0) + b.link_chars
             count[anc] = count.get(anc, 0) + 1
         if b.is_good:
-            parent = b.el.getparent()
+            parent = b.path[1] if len(b.path) > 1 else None
             if parent is not None:
                 good_by_parent[parent] = good_by_parent.get(parent, 0) + ln
-            st = content._style(b)
+            st = styles[id(b)] = content._style(b)
             style_good[st] = style_good.get(st, 0) + ln
             good_total += ln
     main_el = max(good_by_parent, key=good_by_parent.get) if good_by_parent else None
@@ -110,8 +111,8 @@ def block_features(blocks, *, container, kept_ids, headline, evidence) -> list[l
         ln = len(t)
         w = len(t.split())
         el = b.el
-        parent = el.getparent()
-        gp = parent.getparent() if parent is not None else None
+        parent = b.path[1] if len(b.path) > 1 else None
+        gp = b.path[2] if len(b.path) > 2 else None
         pc = chars.get(parent, ln) if parent is not None else ln
         gc = chars.get(gp, pc) if gp is not None else pc
         tags = {a.tag for a in b.path[1:] if isinstance(a.tag, str)}
@@ -136,7 +137,9 @@ def block_features(blocks, *, container, kept_ids, headline, evidence) -> list[l
             1.0 if 0 <= i <= head_index else 0.0,
             1.0 if content.is_end_marker(t) else 0.0,
             1.0 if content.is_boilerplate(t) else 0.0,
-            1.0 if content.is_timestamp_line(t) else 0.0,
+            # (a date line has a digit: the date parser is skipped for the others)
+            1.0 if w <= content.DATELINE_MAX_WORDS and _DIGIT.search(t)
+            and content.is_timestamp_line(t) else 0.0,
             1.0 if ev else 0.0,
             1.0 if ev and _key(t)[:80] in ev else 0.0,
             1.0 if main_el is not None and main_el in b.path else 0.0,
@@ -151,7 +154,7 @@ def block_features(blocks, *, container, kept_ids, headline, evidence) -> list[l
             1.0 if tags & SOFT_LANDMARKS else 0.0,
             1.0 if tags & ARTICLE_LANDMARKS else 0.0,
             1.0 if b.is_good else 0.0,
-            style_good.get(content._style(b), 0) / good_total if b.is_good and good_total else 0.0,
+            style_good.get(styles[id(b)], 0) / good_total if b.is_good and good_total else 0.0,
             1.0 if texts[t] > 1 else 0.0,
             words_before / total_words,
         ])
