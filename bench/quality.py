@@ -551,6 +551,9 @@ def run(data_dir: Path, kind: str, pages: list[dict], names: list[str], progress
     return results
 
 
+_EXAMPLES: dict = {}
+
+
 def run_folds(data_dir: Path, kind: str, pages: list[dict], names: list[str], k: int,
               progress=None) -> list[dict]:
     """Site-grouped K-fold: per fold, train the model on the other folds' sites (all data
@@ -559,8 +562,11 @@ def run_folds(data_dir: Path, kind: str, pages: list[dict], names: list[str], k:
         sys.path.insert(0, str(ROOT))
     from ingest.extract import train
 
-    print(f"folds: collecting training blocks under {data_dir.parent} ...", file=sys.stderr)
-    examples = train.collect(data_dir.parent)
+    key = str(data_dir.parent.resolve())
+    if key not in _EXAMPLES:  # several DIRs in one run (main per DIR) collect once
+        print(f"folds: collecting training blocks under {data_dir.parent} ...", file=sys.stderr)
+        _EXAMPLES[key] = train.collect(data_dir.parent)
+    examples = _EXAMPLES[key]
     results = []
     for fold in range(k):
         held = [p for p in pages if train.fold_of(train.site_of(p), k) == fold]
@@ -1071,4 +1077,11 @@ def _main(argv: list[str] | None) -> int:
 
 
 if __name__ == "__main__":
+    # Several data folders: one run each, in one process (--folds collects the training
+    # blocks once): bench/quality.py A B --folds 5 == bench/quality.py A --folds 5; ... B.
+    argv = sys.argv[1:]
+    dirs = [a for a in argv if not a.startswith("-") and Path(a, "ground-truth.json").is_file()]
+    if len(dirs) > 1:
+        rest = [a for a in argv if a not in dirs]
+        sys.exit(max(main([d, *rest]) for d in dirs))
     sys.exit(main())

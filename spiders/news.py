@@ -86,6 +86,12 @@ class NewsSpider(scrapy.Spider):
         # Learned site templates (ingest.templates), applied to every page of the crawl.
         spider.templates = templates_for_crawl(
             db, spider.profiles, enabled=crawler.settings.getbool("INGEST_TEMPLATES", True))
+        # The learned body model (ingest.extract.body_model) instead of the rules' last step.
+        spider.body_model = None
+        if crawler.settings.getbool("INGEST_BODY_MODEL", False):
+            from ingest.extract.body_model import committed_model
+
+            spider.body_model = committed_model()  # a clear error when lightgbm is missing
         whole = not (spider.site_arg or spider.start_arg)
         spider.locks = SiteLocks(db, list(spider.profiles) + ([ALL_SITES] if whole else []))
         try:
@@ -246,7 +252,8 @@ class NewsSpider(scrapy.Spider):
         else:
             yield extract_article(response.text, response.url, profile,
                                   fetched_at=datetime.now(timezone.utc),
-                                  template=self.templates.get(site_of(response.url)))
+                                  template=self.templates.get(site_of(response.url)),
+                                  body_model=self.body_model)
         if response.meta.get("depth", 0) < profile.max_depth:
             for link in self.link_extractors[site].extract_links(response):
                 yield from self.maybe_page(link.url, site)
