@@ -121,3 +121,21 @@ def test_crawl_with_the_body_model_setting_stores_model_bodies(tmp_path):
         assert ("model" in sources) == (flag == "True"), sources
         assert all(r["word_count"] >= 80 for r in got)
     assert counts["True"] == counts["False"] > 0
+
+
+@pytest.mark.parametrize("page,url,expected", [pytest.param(*c, id=c[1]) for c in golden_cases()])
+def test_model_bodies_of_the_golden_fixtures_are_the_hand_written_ones(page, url, expected):
+    """The certain rules stay hard under the model: the headline repeated as a heading, the
+    title block (standfirst), whole-line boilerplate ("(Reporting by ...)") and the next
+    article of an endless-scroll page are never body, whatever the trees score them."""
+    pytest.importorskip("lightgbm")
+    if "sections" not in expected:
+        pytest.skip("no hand-written sections")
+    meta = page.parent / "meta.json"
+    if page.name == "page.html" and meta.exists() and json.loads(meta.read_text()).get("xfail"):
+        pytest.skip("a known extractor gap (xfail in test_golden)")
+    record = ItemAdapter(extract_article(page.read_bytes(), url, fetched_at=FROZEN_FETCHED_AT,
+                                         body_model=body_model.committed_model())).asdict()
+    got = [{"heading": s.heading, "paragraphs": s.paragraphs} if hasattr(s, "heading") else s
+           for s in record["sections"]]
+    assert got == expected["sections"]

@@ -224,16 +224,18 @@ def _body(sel, root, md, profile, *, head, skip, template, head_el=None, byline=
         container = content.choose_container(blocks)
     evidence = jsonld_text(md.jsonld("articleBody"))
     kept = []
+    why: dict = {}
     if container is not None:
         kept = content.body_blocks(blocks, container, headline=fold(head) if head else None,
                                    skip_texts=frozenset(skip), evidence=evidence,
                                    headline_style=None if head_el is None else
-                                   (head_el.tag, head_el.get("class")), byline=byline)
+                                   (head_el.tag, head_el.get("class")), byline=byline,
+                                   why=why)
     if body_model is not None and source == "heuristic":
         rows = model_features.block_features(
             blocks, container=container, kept_ids={id(b) for b in kept},
             headline=fold(head) if head else None, evidence=evidence)
-        kept = body_model.choose(blocks, rows, kept)
+        kept = body_model.choose(blocks, rows, kept, why)
         source = body_model.source
     if evidence and _words(evidence) > EVIDENCE_FALLBACK_RATIO * sum(_words(b.text) for b in kept):
         # The page's markup does not hold the text (rendered by script): the publisher's own

@@ -26,6 +26,13 @@ META_FILE = HERE / "body_model.json"
 THRESHOLD = 0.5
 
 
+# The rules' drops that are certain, not a judgement the model improves on: the title block
+# and the headline itself, whole-line boilerplate ("Advertisement", "(Reporting by ...)"),
+# and a heading styled like the page's headline after the body began (the next article).
+HARD_DROPS = frozenset(("before headline", "headline", "boilerplate"))
+HARD_DROPS_AFTER = frozenset(("next article",))
+
+
 class BodyModel:
     """Two boosted-tree stages over the blocks of a page (immutable after construction)."""
 
@@ -56,10 +63,19 @@ class BodyModel:
         rows2 = mf.context_features(blocks, rows, s1)
         return self._b2.predict(np.asarray(rows2, dtype=np.float64), num_threads=1).tolist()
 
-    def choose(self, blocks, rows, rules_kept):
+    def choose(self, blocks, rows, rules_kept, why=None):
+        """The blocks scored body, less those a certain rule dropped (``why``: the rules'
+        reason per dropped block, from content.body_blocks)."""
         scores = self.scores(blocks, rows)
-        return [b for b, s in zip(blocks, scores)
-                if s >= self.threshold and not mf.is_hard_nav(b)]
+        why = why or {}
+        kept = []
+        for b, s in zip(blocks, scores):
+            reason = why.get(id(b))
+            if reason in HARD_DROPS_AFTER:
+                break  # the next article of an endless-scroll page, and all after it
+            if s >= self.threshold and reason not in HARD_DROPS and not mf.is_hard_nav(b):
+                kept.append(b)
+        return kept
 
 
 @cache
@@ -85,6 +101,6 @@ class Recorder:
         self.blocks = []
         self.rows = []
 
-    def choose(self, blocks, rows, rules_kept):
+    def choose(self, blocks, rows, rules_kept, why=None):
         self.blocks, self.rows = blocks, rows
         return rules_kept
