@@ -71,8 +71,11 @@ class BodyModel:
         kept = []
         for b, s in zip(blocks, scores):
             reason = why.get(id(b))
-            if reason in HARD_DROPS_AFTER:
-                break  # the next article of an endless-scroll page, and all after it
+            if reason in HARD_DROPS_AFTER and b.el.get("class"):
+                # The next article of an endless-scroll page, and all after it: certain only
+                # where the headline's class repeats (a bare <h1> again is often a section
+                # heading: on wcxb-dev pages the unclassed case cost body text).
+                break
             if s >= self.threshold and reason not in HARD_DROPS and not mf.is_hard_nav(b):
                 kept.append(b)
         return kept
