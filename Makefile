@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-test
 BENCH_STAMP := $(VENV)/.installed-bench
 DATA ?= ../shared/data
 
-.PHONY: test crawl demo bench bench-quality bench-export bench-speed bench-store bench-crawl bench-incremental soak clean
+.PHONY: test crawl demo train bench bench-quality bench-export bench-speed bench-store bench-crawl bench-incremental soak clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,16 @@ crawl: $(STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/ingest demo --db data/demo.db
+
+# The learned body model (ingest/extract/body_model.*) from $(DATA); CHECK=1 only says whether
+# the committed files are what the data and code produce. About 2 minutes, one thread.
+TRAIN_STAMP := $(VENV)/.installed-train
+$(TRAIN_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e '.[test,train]'
+	touch $@
+
+train: $(TRAIN_STAMP)
+	$(PY) -m ingest.extract.train --data $(DATA) $(if $(CHECK),--check)
 
 bench-quality: $(BENCH_STAMP)
 	$(PY) bench/quality.py $(DATA)/naeb-dev

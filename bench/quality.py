@@ -3,6 +3,7 @@
 
     python bench/quality.py DATA_DIR [--min FIELD=VALUE ...] [--worst N]
                             [--only NAME,NAME] [--limit N] [--json PATH]
+                            [--folds K [--save-oof]]
 
 DATA_DIR is a labelled folder such as ../shared/data/naeb-dev or
 ../shared/data/trafilatura-eval (``ground-truth.json`` plus gzipped pages under
@@ -21,6 +22,15 @@ pages in numeric id order. Scoring follows ../shared/data/README.md:
 * date: the first 10 characters equal; pages with no date label are not counted.
 
 On trafilatura-eval, headline/authors/date are scored only on ``metadata_annotated`` pages.
+wcxb-dev has an ``articleBody`` and is scored like naeb-dev; its authors are counted only on
+pages whose ``author_raw`` is labelled (null there means "not labelled" as often as "none").
+
+``--folds K``: site-grouped K-fold (``ingest.extract.train.fold_of``: every page of a site
+in one fold). For each fold the learned body model (row ``ingest-model``) is trained on the
+pages of every data set beside DATA_DIR (../shared/data/*) whose site is not in that fold,
+and scored on DATA_DIR's pages of that fold; the other extractors run on the same pages in
+the same run. All folds make one table: out-of-fold figures. ``--save-oof`` records the table
+in ingest/extract/body_model.json. Needs the train extra (lightgbm).
 
 Exit status: 0 when done (or when DATA_DIR is absent: "skipped"), 1 when a ``--min``
 floor is missed, 2 on a usage error.
@@ -287,6 +297,9 @@ def _load(name: str):
 
             as_dict = dataclasses.asdict
         return extract_article, as_dict
+    if name == "ingest-model":
+        import lightgbm  # noqa: F401 - the model's trees
+        return None
     if name == "trafilatura":
         from trafilatura import bare_extraction
 
@@ -325,6 +338,24 @@ def extract_ingest(html: bytes, url: str) -> dict:
     names = []
     for a in d.get("authors") or []:
         names.append(a.get("name") if isinstance(a, dict) else getattr(a, "name", a))
+    return _result(d.get("headline"), names, d.get("published_at"), d.get("body_text"))
+
+
+# The model the ``ingest-model`` row uses: the fold's model under --folds, else the
+# committed one (in-sample on the data it was trained on: label such figures so).
+FOLD_MODEL = [None]
+
+
+def extract_ingest_model(html: bytes, url: str) -> dict:
+    extract_article, as_dict = _load("ingest")
+    model = FOLD_MODEL[0]
+    if model is None:
+        from ingest.extract.body_model import committed_model
+
+        model = committed_model()
+    d = as_dict(extract_article(html, url, body_model=model))
+    names = [a.get("name") if isinstance(a, dict) else getattr(a, "name", a)
+             for a in d.get("authors") or []]
     return _result(d.get("headline"), names, d.get("published_at"), d.get("body_text"))
 
 
@@ -380,6 +411,7 @@ def extract_goose3(html: bytes, url: str) -> dict:
 
 EXTRACTORS = {
     "ingest": extract_ingest,
+    "ingest-model": extract_ingest_model,
     "trafilatura": extract_trafilatura,
     "newspaper4k": extract_newspaper4k,
     "readability": extract_readability,
@@ -388,6 +420,7 @@ EXTRACTORS = {
 
 DIST_NAMES = {  # extractor -> distribution whose version is printed
     "ingest": "news-ingest",
+    "ingest-model": "lightgbm",
     "trafilatura": "trafilatura",
     "newspaper4k": "newspaper4k",
     "readability": "readability-lxml",
@@ -439,10 +472,13 @@ def load_ground_truth(data_dir: Path) -> tuple[str, list[dict]]:
     items = gt["items"]
     records = [dict(rec, id=str(rec.get("id", key))) for key, rec in items.items()]
     records.sort(key=lambda r: _id_key(r["id"]))
-    kind = "segments" if any("with" in r for r in records) else "naeb"
+    # A set with article bodies (naeb-dev, wcxb-dev) is scored on them, else on segments.
+    kind = "naeb" if any(r.get("articleBody") for r in records) else "segments"
     pages = []
     for r in records:
         annotated = r.get("metadata_annotated", True)
+        # wcxb-dev: author_raw null = not labelled; such pages are not counted for authors.
+        authors_labelled = annotated and ("author_raw" not in r or r["author_raw"] is not None)
         if kind == "segments":
             body_label = None
         else:
@@ -453,6 +489,8 @@ def load_ground_truth(data_dir: Path) -> tuple[str, list[dict]]:
                 "url": r.get("url") or "",
                 "html_file": r.get("html_file"),
                 "annotated": bool(annotated),
+                "authors_labelled": bool(authors_labelled),
+                "site": r.get("site") or "",
                 "headline": r.get("title") if annotated else None,
                 "authors": as_list(r.get("authors")),
                 "date": r.get("date") if annotated else None,
@@ -472,7 +510,8 @@ def load_ground_truth(data_dir: Path) -> tuple[str, list[dict]]:
 def score_page(kind: str, page: dict, res: dict) -> dict:
     s = {
         "headline": headline_match(page["headline"], res["headline"]),
-        "authors": authors_match(page["authors"], res["authors"]) if page["annotated"] else None,
+        "authors": authors_match(page["authors"], res["authors"])
+        if page.get("authors_labelled", page["annotated"]) else None,
         "date": date_match(page["date"], res["date"]),
     }
     if kind == "naeb":
@@ -512,6 +551,51 @@ def run(data_dir: Path, kind: str, pages: list[dict], names: list[str], progress
     return results
 
 
+_EXAMPLES: dict = {}
+
+
+def run_folds(data_dir: Path, kind: str, pages: list[dict], names: list[str], k: int,
+              progress=None) -> list[dict]:
+    """Site-grouped K-fold: per fold, train the model on the other folds' sites (all data
+    sets beside data_dir), run every extractor on this fold's pages."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from ingest.extract import train
+
+    key = str(data_dir.parent.resolve())
+    if key not in _EXAMPLES:  # several DIRs in one run (main per DIR) collect once
+        print(f"folds: collecting training blocks under {data_dir.parent} ...", file=sys.stderr)
+        _EXAMPLES[key] = train.collect(data_dir.parent)
+    examples = _EXAMPLES[key]
+    results = []
+    for fold in range(k):
+        held = [p for p in pages if train.fold_of(train.site_of(p), k) == fold]
+        pool = [e for e in examples if train.fold_of(e["page"]["site_key"], k) != fold]
+        held_sites = {train.site_of(p) for p in held}
+        assert not held_sites & {e["page"]["site_key"] for e in pool}
+        FOLD_MODEL[0] = train.model_from(train.train(pool))
+        print(f"fold {fold + 1}/{k}: trained on {len(pool)} pages, scoring {len(held)}",
+              file=sys.stderr)
+        results.extend(run(data_dir, kind, held, names))
+        if progress:
+            progress(len(results), len(pages))
+    FOLD_MODEL[0] = None
+    results.sort(key=lambda r: _id_key(r["id"]))
+    return results
+
+
+def save_oof(data_dir: Path, k: int, summary: dict, names: list[str]) -> None:
+    meta_path = ROOT / "ingest" / "extract" / "body_model.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
+    keys = ("body_f1", "body_p", "body_r", "with", "without", "headline", "authors", "date",
+            "pages_per_s")
+    meta.setdefault("out_of_fold", {})[data_dir.name] = {
+        "folds": k, "command": f"bench/quality.py {data_dir} --folds {k}",
+        **{n: {key: summary[n].get(key) for key in keys if key in summary[n]} for n in names},
+    }
+    meta_path.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+
+
 def summarize(kind: str, results: list[dict], names: list[str]) -> dict:
     summary = {}
     for name in names:
@@ -544,6 +628,9 @@ def summarize(kind: str, results: list[dict], names: list[str]) -> dict:
     if "ingest" in summary and "trafilatura" in summary:
         a, b = summary["ingest"]["pages_per_s"], summary["trafilatura"]["pages_per_s"]
         summary["ingest"]["speed_ratio"] = a / b if a and b else None
+    if "ingest-model" in summary and "trafilatura" in summary:
+        a, b = summary["ingest-model"]["pages_per_s"], summary["trafilatura"]["pages_per_s"]
+        summary["ingest-model"]["speed_ratio"] = a / b if a and b else None
     return summary
 
 
@@ -862,6 +949,10 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--limit", type=int, default=0, metavar="N", help="first N pages only")
     ap.add_argument("--json", type=Path, metavar="PATH", help="write per-page results here")
     ap.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    ap.add_argument("--folds", type=int, default=0, metavar="K",
+                    help="site-grouped K-fold: the ingest-model row out of fold")
+    ap.add_argument("--save-oof", action="store_true",
+                    help="with --folds: record the table in ingest/extract/body_model.json")
     return ap
 
 
@@ -878,7 +969,10 @@ def _main(argv: list[str] | None) -> int:
         print(f"skipped: {data_dir} not found (no ground-truth.json there)")
         return 0
 
-    names = [n.strip() for n in args.only.split(",") if n.strip()] or list(EXTRACTORS)
+    # The model row runs by default only out of fold (--folds); asked for by --only without
+    # folds it uses the committed model, in-sample on the data it was trained on.
+    names = [n.strip() for n in args.only.split(",") if n.strip()] or \
+        [n for n in EXTRACTORS if n != "ingest-model" or args.folds]
     unknown = [n for n in names if n not in EXTRACTORS]
     if unknown:
         print(f"unknown extractor(s): {', '.join(unknown)}; known: {', '.join(EXTRACTORS)}",
@@ -909,7 +1003,17 @@ def _main(argv: list[str] | None) -> int:
         if not args.quiet and sys.stderr.isatty():
             print(f"\r{i}/{total} pages", end="" if i < total else "\n", file=sys.stderr)
 
-    results = run(data_dir, kind, pages, names, progress) if names else []
+    if args.folds:
+        if args.folds < 2:
+            print("--folds wants K >= 2", file=sys.stderr)
+            return 2
+        if "ingest-model" not in names:
+            print("--folds scores the learned model: install the train extra "
+                  "(pip install -e '.[train]')", file=sys.stderr)
+            return 2
+        results = run_folds(data_dir, kind, pages, names, args.folds, progress)
+    else:
+        results = run(data_dir, kind, pages, names, progress) if names else []
     summary = summarize(kind, results, names)
 
     print(header(data_dir, kind, pages, len(all_pages), skipped, names + list(unavailable)))
@@ -933,6 +1037,11 @@ def _main(argv: list[str] | None) -> int:
         if errs:
             shown = "; ".join(f"id {i}: {e}" for i, e in errs[:3])
             print(f"\n{name} errors ({len(errs)}): {shown}")
+    if summary.get("ingest-model", {}).get("speed_ratio") is not None:
+        print(f"\nspeed_ratio (ingest-model / trafilatura pages/s): "
+              f"{summary['ingest-model']['speed_ratio']:.2f}")
+    if args.folds and args.save_oof:
+        save_oof(data_dir, args.folds, summary, names)
     if summary.get("ingest", {}).get("speed_ratio") is not None:
         print(f"\nspeed_ratio (ingest / trafilatura pages/s): "
               f"{summary['ingest']['speed_ratio']:.2f}")
@@ -968,4 +1077,11 @@ def _main(argv: list[str] | None) -> int:
 
 
 if __name__ == "__main__":
+    # Several data folders: one run each, in one process (--folds collects the training
+    # blocks once): bench/quality.py A B --folds 5 == bench/quality.py A --folds 5; ... B.
+    argv = sys.argv[1:]
+    dirs = [a for a in argv if not a.startswith("-") and Path(a, "ground-truth.json").is_file()]
+    if len(dirs) > 1:
+        rest = [a for a in argv if a not in dirs]
+        sys.exit(max(main([d, *rest]) for d in dirs))
     sys.exit(main())

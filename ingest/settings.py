@@ -21,6 +21,10 @@ INGEST_MIN_WORDS = 80
 INGEST_KEEP_RAW = True
 # Learn each site's template (blocks repeated across its pages) and remove it from articles.
 INGEST_TEMPLATES = True
+# Let the learned body model (ingest/extract/body_model.*, `make train`) choose the body's
+# blocks instead of the rules' last step. Off: out of fold it does not yet beat the rules on
+# every dev set (README, "Learned body model"); needs the train extra (lightgbm).
+INGEST_BODY_MODEL = False
 # A block on at least this share of a site's articles, and on at least this many of them, is
 # the site's template: "most pages", and never from a handful of pages about one event.
 INGEST_TEMPLATE_MIN_SHARE = 0.5

@@ -87,6 +87,12 @@ class NewsSpider(scrapy.Spider):
         # Learned site templates (ingest.store.templates), applied to every page of the crawl.
         spider.templates = templates_for_crawl(
             db, spider.profiles, enabled=crawler.settings.getbool("INGEST_TEMPLATES", True))
+        # The learned body model (ingest.extract.body_model) instead of the rules' last step.
+        spider.body_model = None
+        if crawler.settings.getbool("INGEST_BODY_MODEL", False):
+            from ingest.extract.body_model import committed_model
+
+            spider.body_model = committed_model()  # a clear error when lightgbm is missing
         whole = not (spider.site_arg or spider.start_arg)
         # Keyed by site name and by host: an ad-hoc -a start= crawl of a configured site's
         # host is the same site (ingest.crawl.crawllock).
@@ -314,7 +320,7 @@ class NewsSpider(scrapy.Spider):
                 article = extract_article(response.text, response.url, profile,
                                           fetched_at=datetime.now(timezone.utc),
                                           template=self.templates.get(site_of(response.url)),
-                                          deadline=deadline)
+                                          deadline=deadline, body_model=self.body_model)
             except ExtractionTimeout as exc:
                 self.crawler.stats.inc_value("ingest/pages/extract_timeout")
                 self._outcome(response.url, "error", str(exc), response.status)

@@ -288,3 +288,60 @@ def test_main_with_the_project_extractor(tmp_path, capsys):
         assert result["error"] is None
         assert result["result"]["body"]  # found some body text
     assert payload["summary"]["ingest"]["errors"] == 0
+
+
+def test_wcxb_style_set_is_scored_on_its_article_body_and_labelled_authors(tmp_path, capsys,
+                                                                              monkeypatch):
+    """wcxb-dev has articleBody *and* with/without: bodies are scored by shingles, and pages
+    whose author_raw is null (not labelled) are not counted for authors."""
+    data = _make_data_dir(tmp_path)
+    gt = json.loads((data / "ground-truth.json").read_text())
+    for rec in gt["items"].values():
+        rec["with"], rec["without"] = ["Paragraph 1"], ["Home"]
+        rec["author_raw"] = None
+    gt["items"]["2"]["author_raw"] = "Linus Example"
+    (data / "ground-truth.json").write_text(json.dumps(gt))
+    kind, pages = q.load_ground_truth(data)
+    assert kind == "naeb"
+    assert [p["authors_labelled"] for p in pages if p["html_file"]] == [True, False]
+    monkeypatch.setitem(q.EXTRACTORS, "ingest", _tiny_extractor)
+    monkeypatch.setattr(q, "availability", lambda name: None)
+    assert q.main([str(data), "--only", "ingest"]) == 0
+    out = capsys.readouterr().out
+    assert "counted: headline 2, authors 1, date 2 pages" in out
+    assert "| extractor | body F1 |" in out
+
+
+def test_folds_are_site_grouped_and_the_model_row_is_out_of_fold(tmp_path, capsys):
+    pytest.importorskip("lightgbm")
+    from ingest.extract import train
+
+    root = tmp_path / "data"
+    data = root / "naeb-dev"
+    (data / "html").mkdir(parents=True)
+    items = {}
+    for i in range(12):
+        site = f"site{i % 6}.test"
+        title = f"Story {i} about chips"
+        paras = _paragraphs(f"chips {i}")
+        html = PAGE.format(title=title, author="Ada Lovelace", date="2025-07-02",
+                           paragraphs="<nav><p>Home | News | About us and more links here</p>"
+                           "</nav>" + "\n".join(f"<p>{p}</p>" for p in paras))
+        rel = f"html/{i}.html.gz"
+        with gzip.open(data / rel, "wb") as fh:
+            fh.write(html.encode("utf-8"))
+        items[str(i)] = {"id": str(i), "url": f"https://{site}/{i}", "html_file": rel,
+                         "title": title, "authors": ["Ada Lovelace"], "date": "2025-07-02",
+                         "articleBody": "\n\n".join(paras)}
+    (data / "ground-truth.json").write_text(json.dumps({"items": items}))
+    folds = {}
+    for rec in items.values():
+        folds.setdefault(train.site_of(rec), set()).add(train.fold_of(train.site_of(rec), 3))
+    assert all(len(f) == 1 for f in folds.values())  # a site's pages share one fold
+    rc = q.main([str(data), "--only", "ingest,ingest-model", "--folds", "3"])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    row = next(line for line in out.splitlines() if line.startswith("| ingest-model |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[-1] == "0"  # no errors
+    assert float(cells[1]) > 0.9  # body F1 out of fold on pages this easy

@@ -18,7 +18,7 @@ from w3lib.encoding import (html_body_declared_encoding, html_to_unicode, read_b
                             resolve_encoding)
 
 from ..items import Article, Section
-from . import chrome, content, fields
+from . import chrome, content, fields, model_features
 from .budget import Deadline, ExtractionTimeout
 from .byline import parse_byline
 from .keys import content_hash
@@ -132,7 +132,8 @@ def _profile_get(profile, name, default=None):
 
 def extract_article(html: bytes | str, url: str, profile=None, *,
                     fetched_at: datetime | str | None = None,
-                    template=None, deadline: Deadline | None = None) -> Article:
+                    template=None, deadline: Deadline | None = None,
+                    body_model=None) -> Article:
     """Extract the clean record of one page.
 
     ``profile`` is a ``SiteProfile`` (sites.toml) or None; ``template`` an optional set of
@@ -141,6 +142,9 @@ def extract_article(html: bytes | str, url: str, profile=None, *,
     ``ingest.extract.budget.Deadline``) is checked between stages and inside the loops whose
     cost grows with the page; past it ``ExtractionTimeout`` is raised (the only exception
     extraction raises, and only when given a deadline).
+    ``body_model``
+    (``ingest.extract.body_model``) decides which blocks are body instead of the rules' last
+    step; None keeps the rules.
     """
     def check(stage):
         if deadline is not None:
@@ -214,7 +218,8 @@ def extract_article(html: bytes | str, url: str, profile=None, *,
 
     sections, provenance["sections"] = _body(
         sel, root, md, profile, head=head, skip={byline, sect} - {None}, template=template,
-        head_el=head_el, byline=byline, check=check)
+        head_el=head_el, byline=byline, check=check,
+        body_model=body_model)
     body_text = content.sections_text(sections)
 
     return Article(
@@ -268,7 +273,7 @@ def _find_heading(root, head):
 
 
 def _body(sel, root, md, profile, *, head, skip, template, head_el=None, byline=None,
-          check=lambda stage: None):
+          check=lambda stage: None, body_model=None):
     """-> (sections, source)."""
     extra = [s.root for q in (_profile_get(profile, "chrome_selectors", ()) or ())
              for s in _select_elements(sel, q)]
@@ -290,11 +295,19 @@ def _body(sel, root, md, profile, *, head, skip, template, head_el=None, byline=
     check("container")
     evidence = jsonld_text(md.jsonld("articleBody"))
     kept = []
+    why: dict = {}
     if container is not None:
         kept = content.body_blocks(blocks, container, headline=fold(head) if head else None,
                                    skip_texts=frozenset(skip), evidence=evidence,
                                    headline_style=None if head_el is None else
-                                   (head_el.tag, head_el.get("class")), byline=byline)
+                                   (head_el.tag, head_el.get("class")), byline=byline,
+                                   why=why)
+    if body_model is not None and source == "heuristic":
+        rows = model_features.block_features(
+            blocks, container=container, kept_ids={id(b) for b in kept},
+            headline=fold(head) if head else None, evidence=evidence)
+        kept = body_model.choose(blocks, rows, kept, why)
+        source = body_model.source
     if evidence and _words(evidence) > EVIDENCE_FALLBACK_RATIO * sum(_words(b.text) for b in kept):
         # The page's markup does not hold the text (rendered by script): the publisher's own
         # articleBody is the best record of it.
