@@ -142,20 +142,6 @@ def test_corrupt_database_is_one_line_and_status_2(tmp_path):
     assert "not a usable SQLite database" in one_error_line(result)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes read-only files anyway")
-def test_read_only_database_is_one_line_and_status_2(news_site, tmp_path):
-    db = tmp_path / "news.db"
-    assert crawl(db, start=news_site.url("/")).returncode == 0
-    db.chmod(0o444)
-    tmp_path.chmod(0o555)
-    try:
-        result = crawl(db, start=news_site.url("/"))
-    finally:
-        tmp_path.chmod(0o755)
-    assert result.returncode == 2
-    assert "read-only" in one_error_line(result)
-
-
 def test_remote_control_is_off(news_site, tmp_path):
     jobs = tmp_path / "job_files"
     result = crawl(tmp_path / "news.db", start=news_site.url("/"),
