@@ -53,8 +53,8 @@ import time
 import unicodedata
 import warnings
 from collections import Counter, defaultdict
-from datetime import date, datetime, timezone
 from contextlib import contextmanager
+from datetime import date, datetime, timezone
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit

@@ -32,11 +32,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from ingest.extract import decode_html, extract_article  # noqa: E402
-from ingest.extract.template import page_blocks  # noqa: E402
-from ingest.store.rawpages import save_raw_page  # noqa: E402
 from ingest.extract.records import clean_article  # noqa: E402
+from ingest.extract.template import page_blocks  # noqa: E402
 from ingest.jobs.reextract import reextract  # noqa: E402
 from ingest.store import Store  # noqa: E402
+from ingest.store.rawpages import save_raw_page  # noqa: E402
 
 FETCHED = "2026-11-27T00:00:00+00:00"
 

@@ -88,9 +88,8 @@ def open_pipeline(db: Path, batch: int | None):
     import scrapy
     from scrapy.utils.test import get_crawler
 
-    from pipelines.store import StorePipeline
-
     from ingest import settings as project
+    from pipelines.store import StorePipeline
 
     settings = {"INGEST_DB": str(db), "LOG_LEVEL": "WARNING",
                 "INGEST_STORE_BATCH": project.INGEST_STORE_BATCH if batch is None else batch,

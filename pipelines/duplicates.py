@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from ingest.store.duplicates import link_duplicates
+from ingest.crawl.config import setting
 from ingest.store import Store
+from ingest.store.duplicates import link_duplicates
 
 
 class DuplicatePipeline:
@@ -16,15 +17,15 @@ class DuplicatePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        threshold = crawler.settings.getfloat("INGEST_DUPLICATE_SIMILARITY", 0.8)
+        threshold = setting(crawler.settings, "INGEST_DUPLICATE_SIMILARITY")
         if not 0 < threshold <= 1:
             raise ValueError(f"INGEST_DUPLICATE_SIMILARITY must be in (0, 1], got {threshold}; "
                              f"e.g. -s INGEST_DUPLICATE_SIMILARITY=0.8")
         return cls(crawler, crawler.settings.get("INGEST_DB"), threshold)
 
     def open_spider(self, spider=None):
-        self.store = Store(self.db_path, max_pages=self.crawler.settings.getint(
-                "INGEST_DB_MAX_PAGES", 0))
+        self.store = Store(self.db_path, max_pages=setting(self.crawler.settings,
+                                                               "INGEST_DB_MAX_PAGES"))
 
     def close_spider(self, spider=None):
         if self.store is not None:

@@ -17,12 +17,13 @@ from collections import OrderedDict
 from scrapy import signals
 
 from ingest.crawl import signals as ingest_signals
+from ingest.crawl.config import setting
+from ingest.crawl.meta import PAGE_META
 from ingest.extract import decode_html
 from ingest.extract.template import page_blocks
-from ingest.store.rawpages import KEPT_HEADERS, save_raw_page
 from ingest.store import Store, site_of, utcnow_iso
+from ingest.store.rawpages import KEPT_HEADERS, save_raw_page
 from ingest.store.templates import record_page_blocks, refresh_templates
-from ingest.crawl.meta import PAGE_META
 
 # Responses waiting for their item. An item follows its response within the same callback,
 # so a short queue is enough; listing pages that never give an item fall off its end.
@@ -45,10 +46,10 @@ class RawPagePipeline:
     @classmethod
     def from_crawler(cls, crawler):
         s = crawler.settings
-        pipe = cls(crawler, s.get("INGEST_DB"), keep_raw=s.getbool("INGEST_KEEP_RAW", True),
-                   learn=s.getbool("INGEST_TEMPLATES", True),
-                   min_share=s.getfloat("INGEST_TEMPLATE_MIN_SHARE", 0.5),
-                   min_pages=s.getint("INGEST_TEMPLATE_MIN_PAGES", 5))
+        pipe = cls(crawler, s.get("INGEST_DB"), keep_raw=setting(s, "INGEST_KEEP_RAW"),
+                   learn=setting(s, "INGEST_TEMPLATES"),
+                   min_share=setting(s, "INGEST_TEMPLATE_MIN_SHARE"),
+                   min_pages=setting(s, "INGEST_TEMPLATE_MIN_PAGES"))
         if not 0 < pipe.min_share <= 1:
             raise ValueError(f"INGEST_TEMPLATE_MIN_SHARE must be in (0, 1], got "
                              f"{pipe.min_share}; e.g. -s INGEST_TEMPLATE_MIN_SHARE=0.5")
@@ -62,8 +63,8 @@ class RawPagePipeline:
 
     def open_spider(self, spider=None):
         if self.keep_raw or self.learn:
-            self.store = Store(self.db_path, max_pages=self.crawler.settings.getint(
-                "INGEST_DB_MAX_PAGES", 0))
+            self.store = Store(self.db_path, max_pages=setting(self.crawler.settings,
+                                                               "INGEST_DB_MAX_PAGES"))
 
     def close_spider(self, spider=None):
         self.pending.clear()

@@ -19,9 +19,10 @@ from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 
 from ingest.crawl import exitstatus
 from ingest.crawl import signals as ingest_signals
+from ingest.crawl.config import setting
+from ingest.crawl.meta import PAGE_META
 from ingest.store import Store, storage_failure, utcnow_iso
 from pipelines.batching import BatchWriter
-from ingest.crawl.meta import PAGE_META
 
 # Store outcome -> the stat our crawl_runs columns read (see ingest.store.STAT_COLUMNS).
 OUTCOME_STATS = {"new": "ingest/articles_new", "updated": "ingest/articles_updated",
@@ -54,9 +55,9 @@ class StorePipeline:
     def from_crawler(cls, crawler):
         settings = crawler.settings
         pipe = cls(crawler, settings.get("INGEST_DB"),
-                   batch=settings.getint("INGEST_STORE_BATCH", 1),
-                   flush_seconds=settings.getfloat("INGEST_STORE_FLUSH_SECONDS", 1.0),
-                   max_pages=settings.getint("INGEST_DB_MAX_PAGES", 0))
+                   batch=setting(settings, "INGEST_STORE_BATCH"),
+                   flush_seconds=setting(settings, "INGEST_STORE_FLUSH_SECONDS"),
+                   max_pages=setting(settings, "INGEST_DB_MAX_PAGES"))
         crawler.signals.connect(pipe.response_received, signal=signals.response_received)
         crawler.signals.connect(pipe.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(pipe.spider_closed, signal=signals.spider_closed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from scrapy.exceptions import DropItem
 
+from ingest.crawl.config import setting
 from ingest.extract.records import article_problem
 
 
@@ -13,7 +14,7 @@ class ValidatePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(min_words=crawler.settings.getint("INGEST_MIN_WORDS", 80))
+        return cls(min_words=setting(crawler.settings, "INGEST_MIN_WORDS"))
 
     def process_item(self, item, spider=None):
         reason = article_problem(item, self.min_words)

@@ -27,19 +27,19 @@ from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 from twisted.python.failure import Failure
 
-from ingest.crawl import signals
+from ingest.crawl import priority, signals
 from ingest.crawl.budget import BudgetSpent
-from ingest.crawl.middlewares import RefusedRequest
+from ingest.crawl.config import setting
 from ingest.crawl.crawllock import ALL_SITES, CrawlLocked, SiteLocks, host_keys
-from ingest.store.crawlstate import CrawlState
 from ingest.crawl.discovery import DiscoveryError, feed_links, parse_document, robots_sitemaps
-from ingest.extract import Deadline, ExtractionTimeout, extract_article, trim_attributes
-from ingest.crawl import priority
-from ingest.extract.pagekind import LISTING, classify
+from ingest.crawl.meta import HINT_META, NESTING_META, PAGE_META, ROBOTS_META
+from ingest.crawl.middlewares import RefusedRequest
 from ingest.crawl.schedule import Policy, decide
+from ingest.extract import Deadline, ExtractionTimeout, extract_article, trim_attributes
+from ingest.extract.pagekind import LISTING, classify
 from ingest.sites import SiteProfile, SitesError, load_sites
 from ingest.store import site_of
-from ingest.crawl.meta import HINT_META, NESTING_META, PAGE_META, ROBOTS_META
+from ingest.store.crawlstate import CrawlState
 from ingest.store.templates import templates_for_crawl
 
 # Paths that never lead to articles and only cost requests.
@@ -86,10 +86,10 @@ class NewsSpider(scrapy.Spider):
         db = crawler.settings.get("INGEST_DB")
         # Learned site templates (ingest.store.templates), applied to every page of the crawl.
         spider.templates = templates_for_crawl(
-            db, spider.profiles, enabled=crawler.settings.getbool("INGEST_TEMPLATES", True))
+            db, spider.profiles, enabled=setting(crawler.settings, "INGEST_TEMPLATES"))
         # The learned body model (ingest.extract.body_model) instead of the rules' last step.
         spider.body_model = None
-        if crawler.settings.getbool("INGEST_BODY_MODEL", False):
+        if setting(crawler.settings, "INGEST_BODY_MODEL"):
             from ingest.extract.body_model import committed_model
 
             spider.body_model = committed_model()  # a clear error when lightgbm is missing
@@ -113,16 +113,16 @@ class NewsSpider(scrapy.Spider):
             spider.shapes[name] = priority.ArticleShapes(articles, p.article_urls)
             spider.listings[name] = listings
         st = crawler.settings
-        spider.policy = Policy(gone_hours=st.getfloat("INGEST_GONE_RECHECK_HOURS", 24.0),
-                               gone_max_days=st.getfloat("INGEST_GONE_RECHECK_MAX_DAYS", 30.0),
-                               error_hours=st.getfloat("INGEST_ERROR_RETRY_HOURS", 1.0))
+        spider.policy = Policy(gone_hours=setting(st, "INGEST_GONE_RECHECK_HOURS"),
+                               gone_max_days=setting(st, "INGEST_GONE_RECHECK_MAX_DAYS"),
+                               error_hours=setting(st, "INGEST_ERROR_RETRY_HOURS"))
         # Discovery bounds per site and run (issue 16 item 3; ingest/settings.py says why).
-        spider.max_nesting = st.getint("INGEST_SITEMAP_MAX_NESTING", 3)
-        spider.max_documents = st.getint("INGEST_DISCOVERY_MAX_DOCUMENTS", 500)
-        spider.max_entries = st.getint("INGEST_DISCOVERY_MAX_ENTRIES", 200_000)
-        spider.max_robots_sitemaps = st.getint("INGEST_ROBOTS_MAX_SITEMAPS", 50)
+        spider.max_nesting = setting(st, "INGEST_SITEMAP_MAX_NESTING")
+        spider.max_documents = setting(st, "INGEST_DISCOVERY_MAX_DOCUMENTS")
+        spider.max_entries = setting(st, "INGEST_DISCOVERY_MAX_ENTRIES")
+        spider.max_robots_sitemaps = setting(st, "INGEST_ROBOTS_MAX_SITEMAPS")
         spider.max_doc_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE") or 50 * 2**20
-        spider.extract_timeout = crawler.settings.getfloat("INGEST_EXTRACT_TIMEOUT", 10.0)
+        spider.extract_timeout = setting(crawler.settings, "INGEST_EXTRACT_TIMEOUT")
         crawler.signals.connect(spider._closed, signal=scrapy_signals.spider_closed)
         return spider
 

@@ -22,8 +22,8 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from .badcorpus import CONTENT_TYPES, pages as bad_pages
-
+from .badcorpus import CONTENT_TYPES
+from .badcorpus import pages as bad_pages
 
 # Words for the bodies of generated articles: each article draws its own sentences, so that
 # no two are near-duplicates (the duplicates pipeline would link them, at a cost that grows).

@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from bench import crawl as crawl_bench
-from bench import extract_speed, store as store_bench
+from bench import extract_speed
+from bench import store as store_bench
 from bench.sitegen import generate_site
 from bench.synth import TextGen
 from ingest.extract import extract_article

@@ -3,9 +3,9 @@
 import json
 from datetime import datetime, timedelta, timezone
 
-from ingest.store.crawlstate import CrawlState
 from ingest.crawl.discovery import Entry
 from ingest.store import Store
+from ingest.store.crawlstate import CrawlState
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
 

@@ -5,8 +5,14 @@ import gzip
 import parsel
 import pytest
 
-from ingest.crawl.discovery import (DiscoveryError, feed_links, gunzip, iso_date, parse_document,
-                              robots_sitemaps)
+from ingest.crawl.discovery import (
+    DiscoveryError,
+    feed_links,
+    gunzip,
+    iso_date,
+    parse_document,
+    robots_sitemaps,
+)
 
 BASE = "https://news.example/"
 

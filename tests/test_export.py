@@ -18,11 +18,11 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from ingest.jobs import export as export_mod
 from ingest.cli import main
+from ingest.items import ARTICLE_FIELDS
+from ingest.jobs import export as export_mod
 from ingest.jobs.demo import run_crawl, serve_directory
 from ingest.jobs.export import ExportError, export, iter_records
-from ingest.items import ARTICLE_FIELDS
 from ingest.store import Store, utcnow_iso
 
 from .conftest import DEMO_SITE

@@ -8,9 +8,9 @@ import json
 import re
 from datetime import datetime, timezone
 
+from ingest.crawl.schedule import Known, conditional_headers
 from ingest.extract import extract_article
 from ingest.extract.text import normalise, plain_text
-from ingest.crawl.schedule import Known, conditional_headers
 
 from .conftest import rows
 from .servers import TestSite, crawl

@@ -13,8 +13,17 @@ from click.testing import CliRunner
 from ingest.cli import main
 
 from .conftest import rows
-from .servers import (TestSite, article_html, atom, crawl, listing_html, news_sitemap, rss,
-                      sitemap, sitemap_index)
+from .servers import (
+    TestSite,
+    article_html,
+    atom,
+    crawl,
+    listing_html,
+    news_sitemap,
+    rss,
+    sitemap,
+    sitemap_index,
+)
 
 OLD = "2025-01-15T09:00:00+00:00"          # older than any recheck window
 OLD_RFC = "Wed, 15 Jan 2025 09:00:00 GMT"

@@ -176,9 +176,9 @@ def test_extract_with_unknown_site_names_the_sites(tmp_path):
 
 def test_csv_feed_of_a_run_with_nothing_new_has_the_header(news_site, tmp_path):
     from ingest.items import ARTICLE_FIELDS
+    from ingest.jobs.demo import PROJECT_ROOT
 
     from .servers import crawl_command, crawl_env
-    from ingest.jobs.demo import PROJECT_ROOT
 
     db = tmp_path / "news.db"
     assert crawl(db, start=news_site.url("/")).returncode == 0

@@ -12,10 +12,10 @@ import pytest
 from lxml import html
 
 from ingest.crawl.crawllock import CrawlLocked, SiteLocks
-from ingest.extract.pagekind import ARTICLE, LISTING, UNKNOWN, classify
 from ingest.crawl.retry_after import retry_after_seconds
 from ingest.crawl.runstats import reason_key
 from ingest.crawl.schedule import Known, decide
+from ingest.extract.pagekind import ARTICLE, LISTING, UNKNOWN, classify
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
 

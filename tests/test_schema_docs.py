@@ -8,13 +8,17 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from ingest.store import schema_docs
 from ingest.cli import main
+from ingest.store import Store, schema_docs
 from ingest.store.schema_docs import (
-    DOC_PATH, EXAMPLE_QUERIES, UndocumentedSchema, fresh_schema, live_schema,
-    missing_descriptions, render,
+    DOC_PATH,
+    EXAMPLE_QUERIES,
+    UndocumentedSchema,
+    fresh_schema,
+    live_schema,
+    missing_descriptions,
+    render,
 )
-from ingest.store import Store
 
 
 def test_schema_md_is_up_to_date():

@@ -8,8 +8,8 @@ import pytest
 import scrapy
 from scrapy.utils.test import get_crawler
 
-from ingest.jobs.demo import run_crawl
 from ingest.items import Article, Author, Section
+from ingest.jobs.demo import run_crawl
 from ingest.store import Store
 from pipelines.batching import BatchWriter
 from pipelines.store import PAGE_OUTCOMES, StorePipeline

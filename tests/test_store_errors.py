@@ -9,8 +9,8 @@ from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
-from pipelines.store import StorePipeline
 from ingest.crawl.meta import PAGE_META
+from pipelines.store import StorePipeline
 
 
 def test_spider_error_recorded_once_and_only_for_unaccounted_pages(tmp_path):

@@ -7,17 +7,21 @@ from pathlib import Path
 
 import pytest
 
-from ingest.store.duplicates import link_duplicates
 from ingest.extract import extract_article
-from ingest.extract.template import (SiteTemplate, element_path, fingerprint, normalise_text,
-                                     page_blocks)
-from ingest.store.rawpages import get_raw_page, save_raw_page
 from ingest.extract.records import clean_article
+from ingest.extract.template import (
+    SiteTemplate,
+    element_path,
+    fingerprint,
+    normalise_text,
+    page_blocks,
+)
 from ingest.jobs.reextract import reextract
 from ingest.sites import SiteProfile
 from ingest.store import Store
-from ingest.store.templates import (keep_block, load_template, record_page_blocks,
-                              refresh_templates)
+from ingest.store.duplicates import link_duplicates
+from ingest.store.rawpages import get_raw_page, save_raw_page
+from ingest.store.templates import keep_block, load_template, record_page_blocks, refresh_templates
 
 from .conftest import FIXTURES
 

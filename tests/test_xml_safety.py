@@ -14,8 +14,8 @@ import subprocess
 
 import pytest
 
-from ingest.jobs.demo import PROJECT_ROOT
 from ingest.crawl.discovery import DiscoveryError, parse_document
+from ingest.jobs.demo import PROJECT_ROOT
 
 from .faultserver import crawl_command, crawl_env, hostile_xml, serve, write_sites
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 from itemadapter import ItemAdapter
 
+from ingest import settings
 from ingest.cli import data as cli_data
 from ingest.cli import frontier as cli_frontier
 from ingest.cli import runs as cli_runs
@@ -86,7 +87,7 @@ def _render(record: dict, fmt: str, *, one_line: bool) -> str:
 @click.option("--url", help="The page's URL (default: file:// URL of PATH). "
               "For a folder, the base URL that each file's relative path is joined to.")
 @click.option("--site", "site_name", help="Use this site's profile from sites.toml.")
-@click.option("--sites-file", default=lambda: os.environ.get("INGEST_SITES", "sites.toml"),
+@click.option("--sites-file", default=lambda: os.environ.get("INGEST_SITES") or settings.INGEST_SITES,
               show_default="INGEST_SITES or sites.toml",
               type=click.Path(path_type=Path), help="The sites file for --site.")
 @click.option("--format", "fmt", type=click.Choice(["json", "text", "markdown"]),
@@ -187,7 +188,7 @@ def sites_check(path: Path | None):
     """
     from ingest.sites import SitesError, load_sites
 
-    path = path or Path(os.environ.get("INGEST_SITES", "sites.toml"))
+    path = path or Path(os.environ.get("INGEST_SITES") or settings.INGEST_SITES)
     try:
         profiles = load_sites(path)
     except SitesError as exc:

@@ -15,9 +15,11 @@ from pathlib import Path
 
 import click
 
+from ingest import settings
+
 
 def _default_db() -> str:
-    return os.environ.get("INGEST_DB", "data/news.db")
+    return os.environ.get("INGEST_DB") or settings.INGEST_DB
 
 
 db_option = click.option(

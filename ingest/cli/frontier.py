@@ -11,11 +11,12 @@ from pathlib import Path
 
 import click
 
+from ingest import settings
 from ingest import settings as defaults
 from ingest.crawl.schedule import Known, Policy, parse_time, retry_wait
 
 _DB = click.option("--db", type=click.Path(path_type=Path),
-                   default=lambda: os.environ.get("INGEST_DB", "data/news.db"),
+                   default=lambda: os.environ.get("INGEST_DB") or settings.INGEST_DB,
                    show_default="data/news.db or $INGEST_DB", help="The crawl database.")
 
 

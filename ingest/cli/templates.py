@@ -12,7 +12,7 @@ import click
 from ingest import settings
 
 _DB = click.option("--db", type=click.Path(path_type=Path),
-                   default=lambda: os.environ.get("INGEST_DB", "data/news.db"),
+                   default=lambda: os.environ.get("INGEST_DB") or settings.INGEST_DB,
                    show_default="data/news.db or $INGEST_DB", help="The crawl database.")
 
 
@@ -43,7 +43,7 @@ def _profiles(sites_file: Path):
 @click.option("--jobs", "-j", default=os.cpu_count() or 1, show_default="CPU count",
               type=click.IntRange(1), help="Worker processes.")
 @click.option("--sites-file", type=click.Path(path_type=Path),
-              default=lambda: os.environ.get("INGEST_SITES", "sites.toml"),
+              default=lambda: os.environ.get("INGEST_SITES") or settings.INGEST_SITES,
               show_default="sites.toml or $INGEST_SITES", help="Site profiles to extract with.")
 @click.option("--min-share", type=click.FloatRange(0, 1, min_open=True),
               default=settings.INGEST_TEMPLATE_MIN_SHARE, show_default=True,

@@ -16,6 +16,8 @@ import time
 
 from scrapy.exceptions import IgnoreRequest
 
+from ingest.crawl.config import setting
+
 #: request.meta key of a site's requests (spiders/news.py PAGE_META; robots.txt has none).
 SITE_META = "ingest_site"
 STOPPED_PREFIX = "ingest/budget/stopped/"
@@ -29,8 +31,8 @@ class BudgetMiddleware:
     def __init__(self, crawler):
         self.crawler = crawler
         self.stats = crawler.stats
-        self.default_requests = crawler.settings.getint("INGEST_SITE_MAX_REQUESTS", 0)
-        self.default_seconds = crawler.settings.getfloat("INGEST_SITE_MAX_SECONDS", 0.0)
+        self.default_requests = setting(crawler.settings, "INGEST_SITE_MAX_REQUESTS")
+        self.default_seconds = setting(crawler.settings, "INGEST_SITE_MAX_SECONDS")
         self.sent: dict[str, int] = {}
         self.started: dict[str, float] = {}
         self.stopped: dict[str, str] = {}

@@ -19,14 +19,14 @@ import logging
 from scrapy import signals
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.exceptions import IgnoreRequest
-from twisted.internet.error import DNSLookupError
-from twisted.internet.error import TimeoutError as DNSTimeout
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.error import DNSLookupError
+from twisted.internet.error import TimeoutError as DNSTimeout
 
 from ingest.crawl import netguard
-from ingest.crawl.meta import PAGE_META
 from ingest.crawl import signals as ingest_signals
+from ingest.crawl.meta import PAGE_META
 
 logger = logging.getLogger(__name__)
 

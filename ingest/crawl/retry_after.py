@@ -20,6 +20,8 @@ import logging
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
+from ingest.crawl.config import setting
+
 logger = logging.getLogger(__name__)
 
 STATUSES = frozenset({429, 503})
@@ -54,7 +56,7 @@ class RetryAfterMiddleware:
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        return cls(crawler, settings.getfloat("INGEST_RETRY_AFTER_MAX", 300.0),
+        return cls(crawler, setting(settings, "INGEST_RETRY_AFTER_MAX"),
                    settings.getint("RETRY_TIMES", 2))
 
     async def process_response(self, request, response, spider=None):

@@ -14,15 +14,14 @@ from datetime import datetime, timezone
 
 import parsel
 from lxml import etree
-from w3lib.encoding import (html_body_declared_encoding, html_to_unicode, read_bom,
-                            resolve_encoding)
+from w3lib.encoding import html_body_declared_encoding, html_to_unicode, read_bom, resolve_encoding
 
 from ..items import Article, Section
 from . import chrome, content, fields, model_features
 from .budget import Deadline, ExtractionTimeout
 from .byline import parse_byline
-from .keys import content_hash
 from .dates import extract_date_from_text
+from .keys import content_hash
 from .metadata import jsonld_text, read_metadata
 from .text import element_text, fold, normalise, plain_text
 

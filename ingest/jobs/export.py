@@ -38,7 +38,6 @@ from typing import IO, Any
 from ingest.items import ARTICLE_FIELDS, NESTED_FIELDS
 from ingest.store import Store, utcnow_iso
 
-
 # What the store knows beyond the crawled record, in every export format after the record's
 # fields (a crawl's `-O` feed has no such history, so it writes the record alone):
 # duplicate_of is the canonical URL of the article this one copies (NULL for an original),

@@ -25,14 +25,20 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from ingest.store.duplicates import DEFAULT_THRESHOLD, link_duplicates
 from ingest.extract import decode_html, extract_article
-from ingest.extract.template import PageBlock, SiteTemplate, page_blocks
-from ingest.store.rawpages import RawPage, count_raw_pages, iter_raw_pages, raw_sites
 from ingest.extract.records import article_problem, clean_article
+from ingest.extract.template import PageBlock, SiteTemplate, page_blocks
 from ingest.store import _CONTENT_COLUMNS, Store, _record
-from ingest.store.templates import (DEFAULT_MIN_PAGES, DEFAULT_MIN_SHARE, keep_blocks_by_site,
-                        load_template, record_page_blocks, refresh_templates)
+from ingest.store.duplicates import DEFAULT_THRESHOLD, link_duplicates
+from ingest.store.rawpages import RawPage, count_raw_pages, iter_raw_pages, raw_sites
+from ingest.store.templates import (
+    DEFAULT_MIN_PAGES,
+    DEFAULT_MIN_SHARE,
+    keep_blocks_by_site,
+    load_template,
+    record_page_blocks,
+    refresh_templates,
+)
 
 # Pages per task sent to a worker: enough to pay for the hand-over, small enough that the
 # progress display moves and N workers share the work evenly.
