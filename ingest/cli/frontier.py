@@ -47,7 +47,13 @@ def _policy() -> Policy:
 @click.pass_context
 def frontier(ctx, db: Path, site: str | None, limit: int):
     """Per site: the URLs held back by the revisit policy (404/410, drops, repeated errors),
-    when each is due again and why. Uses the default policy settings."""
+    when each is due again and why. Uses the default policy settings.
+
+    \b
+    Example:
+      ingest frontier --db data/news.db --site example.com
+      ingest frontier reset --pattern '/tag/'
+    """
     if ctx.invoked_subcommand is not None:
         return
     conn = _connect(db)
@@ -84,7 +90,13 @@ def frontier(ctx, db: Path, site: str | None, limit: int):
 @click.argument("url", required=False)
 @click.option("--pattern", help="A regular expression: reset every URL it matches (search).")
 def frontier_reset(db: Path, url: str | None, pattern: str | None):
-    """Make URL (or every URL matching --pattern) due on the next run."""
+    """Make URL (or every URL matching --pattern) due on the next run.
+
+    \b
+    Example:
+      ingest frontier reset https://example.com/news/a-story.html
+      ingest frontier reset --pattern '^https://example\\.com/tag/'
+    """
     if bool(url) == bool(pattern):
         raise click.UsageError("give a URL or --pattern REGEX (one of them)")
     try:
