@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ from ingest.cli import data as cli_data
 from ingest.cli import frontier as cli_frontier
 from ingest.cli import runs as cli_runs
 from ingest.cli import templates as cli_templates
+from ingest.cli.options import default_sites
 from ingest.extract import extract_article
 
 
@@ -54,7 +54,6 @@ BINARY_SNIFF_BYTES = 1024
 
 def _not_an_article(data: bytes, article) -> str | None:
     """Why this page is not an article (the crawl's validate pipeline's reasons), or None."""
-    from ingest import settings
     from ingest.extract.records import article_problem
 
     if b"\x00" in data[:BINARY_SNIFF_BYTES]:
@@ -87,7 +86,7 @@ def _render(record: dict, fmt: str, *, one_line: bool) -> str:
 @click.option("--url", help="The page's URL (default: file:// URL of PATH). "
               "For a folder, the base URL that each file's relative path is joined to.")
 @click.option("--site", "site_name", help="Use this site's profile from sites.toml.")
-@click.option("--sites-file", default=lambda: os.environ.get("INGEST_SITES") or settings.INGEST_SITES,
+@click.option("--sites-file", default=default_sites,
               show_default="INGEST_SITES or sites.toml",
               type=click.Path(path_type=Path), help="The sites file for --site.")
 @click.option("--format", "fmt", type=click.Choice(["json", "text", "markdown"]),
@@ -188,7 +187,7 @@ def sites_check(path: Path | None):
     """
     from ingest.sites import SitesError, load_sites
 
-    path = path or Path(os.environ.get("INGEST_SITES") or settings.INGEST_SITES)
+    path = path or Path(default_sites())
     try:
         profiles = load_sites(path)
     except SitesError as exc:

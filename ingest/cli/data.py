@@ -8,23 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
 
 import click
 
-from ingest import settings
-
-
-def _default_db() -> str:
-    return os.environ.get("INGEST_DB") or settings.INGEST_DB
-
-
-db_option = click.option(
-    "--db", default=_default_db, show_default="INGEST_DB or data/news.db",
-    type=click.Path(path_type=Path), help="The SQLite database.")
+from ingest.cli.options import db_option
 
 
 @contextlib.contextmanager

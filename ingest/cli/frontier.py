@@ -3,7 +3,6 @@ why (ingest/crawl/schedule.py), and `ingest frontier reset` to make URLs due aga
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 from datetime import datetime, timezone
@@ -11,13 +10,9 @@ from pathlib import Path
 
 import click
 
-from ingest import settings
 from ingest import settings as defaults
+from ingest.cli.options import db_option
 from ingest.crawl.schedule import Known, Policy, parse_time, retry_wait
-
-_DB = click.option("--db", type=click.Path(path_type=Path),
-                   default=lambda: os.environ.get("INGEST_DB") or settings.INGEST_DB,
-                   show_default="data/news.db or $INGEST_DB", help="The crawl database.")
 
 
 def _connect(db: Path) -> sqlite3.Connection:
@@ -40,7 +35,7 @@ def _policy() -> Policy:
 
 
 @click.group("frontier", invoke_without_command=True)
-@_DB
+@db_option
 @click.option("--site", help="Only this site (host without www.).")
 @click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(0),
               help="URLs listed per site (the counts cover all).")
@@ -86,7 +81,7 @@ def frontier(ctx, db: Path, site: str | None, limit: int):
 
 
 @frontier.command("reset")
-@_DB
+@db_option
 @click.argument("url", required=False)
 @click.option("--pattern", help="A regular expression: reset every URL it matches (search).")
 def frontier_reset(db: Path, url: str | None, pattern: str | None):

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import click
 
-from ingest import settings
+from ingest.cli.options import db_option
 from ingest.store.runs import format_runs, recent_runs
 
 
 @click.command("runs")
-@click.option("--db", type=click.Path(path_type=Path),
-              default=lambda: os.environ.get("INGEST_DB") or settings.INGEST_DB,
-              show_default="data/news.db or $INGEST_DB", help="The crawl database.")
+@db_option
 @click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(1),
               help="How many of the newest runs to show.")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines instead of text.")

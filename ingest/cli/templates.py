@@ -10,10 +10,7 @@ from pathlib import Path
 import click
 
 from ingest import settings
-
-_DB = click.option("--db", type=click.Path(path_type=Path),
-                   default=lambda: os.environ.get("INGEST_DB") or settings.INGEST_DB,
-                   show_default="data/news.db or $INGEST_DB", help="The crawl database.")
+from ingest.cli.options import db_option, default_sites
 
 
 def _open_db(db: Path):
@@ -37,13 +34,13 @@ def _profiles(sites_file: Path):
 
 
 @click.command("reextract")
-@_DB
+@db_option
 @click.option("--site", "site_name", help="Only this site: a sites.toml name or a host "
               "(default: every stored site).")
 @click.option("--jobs", "-j", default=os.cpu_count() or 1, show_default="CPU count",
               type=click.IntRange(1), help="Worker processes.")
 @click.option("--sites-file", type=click.Path(path_type=Path),
-              default=lambda: os.environ.get("INGEST_SITES") or settings.INGEST_SITES,
+              default=default_sites,
               show_default="sites.toml or $INGEST_SITES", help="Site profiles to extract with.")
 @click.option("--min-share", type=click.FloatRange(0, 1, min_open=True),
               default=settings.INGEST_TEMPLATE_MIN_SHARE, show_default=True,
@@ -101,7 +98,7 @@ def templates():
 
 
 @templates.command("show")
-@_DB
+@db_option
 @click.option("--site", "site_name", help="Only this site (host).")
 @click.option("--all", "show_all", is_flag=True,
               help="Also candidates below the threshold and vetoed blocks.")
@@ -127,7 +124,7 @@ def templates_show(db: Path, site_name: str | None, show_all: bool):
 
 
 @templates.command("keep")
-@_DB
+@db_option
 @click.argument("site")
 @click.argument("fingerprint")
 @click.option("--undo", is_flag=True, help="Lift the veto: the block is template again.")
