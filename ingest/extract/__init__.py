@@ -1,6 +1,9 @@
 """HTML + URL -> Article. Pure: no Scrapy, no network, no state kept between calls.
 
-``extract_article(html, url, profile=None)`` is the contract (docs/design.md). It never raises on a
+``extract_article(html, url, profile=None)`` is the contract (docs/design.md), a thin wrapper over
+``extract_page(parse_page(html, url), ...)``: a crawl parses each response once
+(``ingest.extract.page``, which also says in which order the tree is changed) and takes the
+page's kind, its record and its template fingerprints from that one tree. It never raises on a
 bad page: it returns what it found, and the validate pipeline decides whether that is an
 article. The cascade per field is structured data, then the site profile's selectors, then
 heuristics on the DOM; each field's source goes into ``provenance``.
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import parsel
@@ -22,10 +26,13 @@ from .budget import Deadline, ExtractionTimeout
 from .byline import parse_byline
 from .dates import extract_date_from_text
 from .keys import content_hash
-from .metadata import jsonld_text, read_metadata
+from .metadata import jsonld_text
+from .page import ParsedPage, parse_page
+from .template import PageBlock, fingerprints_of
 from .text import element_text, fold, normalise, plain_text
 
-__all__ = ["extract_article", "content_hash", "decode_html", "Deadline", "ExtractionTimeout"]
+__all__ = ["extract_article", "extract_page", "parse_page", "Extraction", "ParsedPage",
+           "content_hash", "decode_html", "Deadline", "ExtractionTimeout"]
 
 # Pages larger than this are cut before parsing: no article needs 20 MB of markup, and the
 # cost of parsing grows with it (a hostile page must not stall the crawl).
@@ -129,6 +136,16 @@ def _profile_get(profile, name, default=None):
     return getattr(profile, name, default) if profile is not None else default
 
 
+@dataclass
+class Extraction:
+    """What one page gives: its record and, when asked for, the fingerprints of its blocks
+    for template learning (``ingest.extract.template.fingerprints_of``), taken from the
+    blocks extraction itself cut, before any template or site selector marked them."""
+
+    article: Article
+    fingerprints: list[PageBlock] | None = None
+
+
 def extract_article(html: bytes | str, url: str, profile=None, *,
                     fetched_at: datetime | str | None = None,
                     template=None, deadline: Deadline | None = None,
@@ -145,22 +162,30 @@ def extract_article(html: bytes | str, url: str, profile=None, *,
     (``ingest.extract.body_model``) decides which blocks are body instead of the rules' last
     step; None keeps the rules.
     """
+    return extract_page(parse_page(html, url), profile, fetched_at=fetched_at,
+                        template=template, deadline=deadline, body_model=body_model).article
+
+
+def extract_page(page: ParsedPage, profile=None, *, fetched_at: datetime | str | None = None,
+                 template=None, deadline: Deadline | None = None, body_model=None,
+                 fingerprints: bool = False) -> Extraction:
+    """``extract_article`` over a page already parsed (``parse_page``); with
+    ``fingerprints`` the result carries the page's template fingerprints too. The page's
+    tree is stripped of junk here (``ingest.extract.page``, step 2): parse a page once and
+    extract it once."""
     def check(stage):
         if deadline is not None:
             deadline.check(stage)
 
     now = _as_datetime(fetched_at)
-    raw = utf8_bytes(bytes(html)) if isinstance(html, (bytes, bytearray)) else None
-    text = raw[:MAX_HTML_CHARS] if raw is not None else decode_html(html)[:MAX_HTML_CHARS]
-    if not text.strip():
-        text = "<html></html>"
-    root = parse_html(text, url)
+    url = page.url
+    root = page.root
     check("parse")
     sel = parsel.Selector(root=root, type="html")
     provenance: dict[str, str] = {}
 
-    md = read_metadata(root)
-    chrome.strip_junk(root)
+    md = page.metadata
+    page.strip_junk()
     names = fields.site_names(md, url)
     selectors = _profile_get(profile, "selectors", {}) or {}
 
@@ -215,13 +240,14 @@ def extract_article(html: bytes | str, url: str, profile=None, *,
     lang, provenance["language"] = fields.language(md)
     check("dates and metadata")
 
+    prints: list = []
     sections, provenance["sections"] = _body(
         sel, root, md, profile, head=head, skip={byline, sect} - {None}, template=template,
         head_el=head_el, byline=byline, check=check,
-        body_model=body_model)
+        body_model=body_model, prints=prints if fingerprints else None)
     body_text = content.sections_text(sections)
 
-    return Article(
+    return Extraction(fingerprints=prints if fingerprints else None, article=Article(
         url=url,
         canonical_url=canonical,
         site=fields.site_of(canonical) or fields.site_of(url),
@@ -240,7 +266,7 @@ def extract_article(html: bytes | str, url: str, profile=None, *,
         content_hash=content_hash(body_text),
         fetched_at=now.isoformat(),
         provenance={k: v for k, v in provenance.items() if v != "none"},
-    )
+    ))
 
 
 def _as_datetime(value) -> datetime:
@@ -272,13 +298,19 @@ def _find_heading(root, head):
 
 
 def _body(sel, root, md, profile, *, head, skip, template, head_el=None, byline=None,
-          check=lambda stage: None, body_model=None):
-    """-> (sections, source)."""
+          check=lambda stage: None, body_model=None, prints: list | None = None):
+    """-> (sections, source). ``prints``, when given, receives the page's template
+    fingerprints: the blocks as the generic chrome rules mark them, as learning counts them
+    (the site profile's chrome selectors and the template are marked after)."""
     extra = [s.root for q in (_profile_get(profile, "chrome_selectors", ()) or ())
              for s in _select_elements(sel, q)]
     blocks = content.iter_blocks(root)
     check("body blocks")
-    content.mark_chrome(blocks, root, chrome.ChromeMarks(extra))
+    if prints is not None:
+        content.mark_chrome(blocks, root, chrome.ChromeMarks())
+        prints.extend(fingerprints_of(blocks))
+    if prints is None or extra:
+        content.mark_chrome(blocks, root, chrome.ChromeMarks(extra))
     check("chrome")
     if template:
         template.mark(blocks)  # the site's learned template (ingest.extract.template)

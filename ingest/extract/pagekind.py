@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from ingest.extract.metadata import ARTICLE_TYPES, read_metadata
+from ingest.extract.metadata import ARTICLE_TYPES, PageMetadata, read_metadata
 
 ARTICLE, LISTING, UNKNOWN = "article", "listing", "unknown"
 
@@ -44,8 +44,11 @@ class PageKind:
     reason: str   # the evidence, for the pages table and the log
 
 
-def classify(root, url: str, article_patterns: tuple = ()) -> PageKind:
-    """Classify the parsed page ``root`` (lxml.html) fetched from ``url``.
+def classify(root, url: str, article_patterns: tuple = (), *,
+             metadata: PageMetadata | None = None) -> PageKind:
+    """Classify the parsed page ``root`` (lxml) fetched from ``url``; ``metadata`` is the
+    page's, when the caller read it already (``ingest.extract.page.ParsedPage.metadata``:
+    a crawl reads it once, for this and for extraction).
 
     Evidence in order: the site's article URL patterns (sites.toml ``article_urls``), JSON-LD
     types, og:type; then listing evidence: JSON-LD listing types, listing URL paths. Article
@@ -53,7 +56,7 @@ def classify(root, url: str, article_patterns: tuple = ()) -> PageKind:
     for pattern in article_patterns:
         if re.search(pattern, url):
             return PageKind(ARTICLE, "URL matches the site's article_urls (sites.toml)")
-    md = read_metadata(root)
+    md = metadata if metadata is not None else read_metadata(root)
     types = md.jsonld_types if isinstance(md.jsonld_types, set) else set(md.jsonld_types)
     article_types = sorted(types & ARTICLE_TYPES)
     if article_types:

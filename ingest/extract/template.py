@@ -16,8 +16,6 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-import parsel
-
 from . import chrome, content
 
 # A fingerprint is the block's structural path plus its normalised text. The path names each
@@ -83,18 +81,24 @@ def block_fingerprint(block) -> str:
     return fingerprint(element_path(block.el), block.text)
 
 
-def page_blocks(html: bytes | str, url: str) -> list[PageBlock]:
+def page_blocks(html: bytes | str, url: str, *, content_type: str | None = None
+                ) -> list[PageBlock]:
     """The fingerprints of a page's blocks as extraction sees them (junk stripped, generic
-    chrome left out): what the store counts to learn the site's template."""
-    from . import MAX_HTML_CHARS, decode_html
+    chrome left out): what the store counts to learn the site's template. A crawl takes them
+    from extraction itself (``extract_page(..., fingerprints=True)``); this is for pages
+    read again from the store, without extracting them."""
+    from .page import parse_page
 
-    text = decode_html(html)[:MAX_HTML_CHARS]  # the page as extract_article cuts it
-    if not text.strip():
-        return []
-    root = parsel.Selector(text=text, base_url=url).root
-    chrome.strip_junk(root)
-    blocks = content.iter_blocks(root)
-    content.mark_chrome(blocks, root, chrome.ChromeMarks())
+    page = parse_page(html, url, content_type=content_type)
+    page.strip_junk()
+    blocks = content.iter_blocks(page.root)
+    content.mark_chrome(blocks, page.root, chrome.ChromeMarks())
+    return fingerprints_of(blocks)
+
+
+def fingerprints_of(blocks) -> list[PageBlock]:
+    """One PageBlock per distinct fingerprint of ``blocks`` (chrome marked by the generic
+    rules only, before any template or site selector marks: what learning counts)."""
     found: dict[str, PageBlock] = {}
     paths: dict = {}
     for b in blocks:
