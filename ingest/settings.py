@@ -74,6 +74,12 @@ INGEST_ROBOTS_MAX_SITEMAPS = 50
 # max_seconds override per site. When one is spent the rest is left for the next run.
 INGEST_SITE_MAX_REQUESTS = 0
 INGEST_SITE_MAX_SECONDS = 0
+# TEST-ONLY: seconds the store pipeline waits inside each article's write, after the article
+# and before its raw page, fingerprints and duplicate sketch, logging a warning first. It
+# makes the moment a kill once split an article from its raw page reachable, so that
+# tests/test_write_window.py can SIGKILL a crawl there. Never set it in production: it
+# holds the write transaction open. 0 = no wait.
+INGEST_TEST_WRITE_PAUSE = 0.0
 
 # --- politeness -------------------------------------------------------------------------
 # Say who we are and where to read about us; publishers block anonymous scrapers.
@@ -150,9 +156,9 @@ ITEM_PIPELINES = {
     "pipelines.validate.ValidatePipeline": 100,
     "pipelines.clean.CleanPipeline": 200,
     "pipelines.dedupe.DedupePipeline": 300,
+    # Writes each article with its pages row, raw page, block fingerprints and duplicate
+    # sketch in one transaction (one writer, one connection: pipelines/store.py).
     "pipelines.store.StorePipeline": 400,
-    "pipelines.rawpages.RawPagePipeline": 500,
-    "pipelines.duplicates.DuplicatePipeline": 600,
     # Last: requests per new article, wasted share, time to first / 90% (crawl_runs.stats).
     "pipelines.efficiency.EfficiencyPipeline": 900,
 }

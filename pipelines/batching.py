@@ -5,8 +5,11 @@ FTS5 flush its in-memory index for a single document; committing a batch of them
 is several times faster (bench/store.py). The price is latency, and the rule that keeps it
 safe is: **an item is acknowledged only after the transaction holding it has committed**.
 
-``BatchWriter.add_article`` returns a Deferred that fires with ``(outcome, article_id)`` once
-the article and its ``pages`` row are committed; the store pipeline awaits it before it
+``BatchWriter.add_article`` returns a Deferred that fires with a ``Written`` (outcome, article
+id, duplicate link) once the article and everything written with it are committed: its
+``pages`` row, and with the page that travelled with the item its raw page, its block
+fingerprints and its duplicate sketch (``ingest.store.crawlwrite``), all in the one
+transaction on the store's one connection; the store pipeline awaits it before it
 returns the item, so Scrapy's ``item_scraped`` (and our stats) never count an item that a kill
 could still lose. A hard kill loses only unacknowledged items, and since their ``pages`` rows
 are written in the same transaction, nothing records them as fetched: the next crawl fetches
@@ -26,13 +29,17 @@ from collections.abc import Callable
 
 from twisted.internet.defer import Deferred
 
+from ingest.store.crawlwrite import CrawledPage, WriteOptions, write_crawled_article
+
 logger = logging.getLogger(__name__)
 
 
 class BatchWriter:
     def __init__(self, store, *, size: int, page_outcomes: dict[str, str],
                  run_id: int | None = None, on_commit: Callable[[int], None] | None = None,
-                 on_error: Callable[[Exception], None] | None = None):
+                 on_error: Callable[[Exception], None] | None = None,
+                 options: WriteOptions = WriteOptions(),
+                 pause: Callable[[str], None] | None = None):
         if size < 1:
             raise ValueError(f"INGEST_STORE_BATCH must be at least 1, not {size}")
         self.store = store
@@ -41,17 +48,21 @@ class BatchWriter:
         self.page_outcomes = page_outcomes
         self.on_commit = on_commit
         self.on_error = on_error   # told of every write error (the store pipeline's exit status)
-        self.articles: list[tuple[dict, dict, Deferred]] = []
+        self.options = options
+        self.pause = pause         # INGEST_TEST_WRITE_PAUSE's hook (test-only)
+        self.articles: list[tuple[dict, dict, CrawledPage | None, Deferred]] = []
         self.pages: list[dict] = []
 
     def __len__(self) -> int:
         return len(self.articles) + len(self.pages)
 
-    def add_article(self, record: dict, page: dict) -> Deferred:
-        """Queue one article and its page row (``record_page`` keywords, outcome left out:
-        it follows from the upsert). Fires with (outcome, article_id) after the commit."""
+    def add_article(self, record: dict, page: dict, crawled: CrawledPage | None = None
+                    ) -> Deferred:
+        """Queue one article, its page row (``record_page`` keywords, outcome left out: it
+        follows from the upsert) and the page it was extracted from. Fires with a
+        ``Written`` after the commit."""
         d: Deferred = Deferred()
-        self.articles.append((record, page, d))
+        self.articles.append((record, page, crawled, d))
         if len(self.articles) >= self.size:
             self.flush()
         return d
@@ -72,9 +83,12 @@ class BatchWriter:
         failed: list[tuple[Deferred, Exception]] = []
         try:
             with self.store.transaction():
-                for record, page, d in articles:
+                for record, page, crawled, d in articles:
                     try:
-                        outcome = self.store.upsert_article(record, run_id=self.run_id)
+                        written = write_crawled_article(
+                            self.store, record, page, page=crawled, run_id=self.run_id,
+                            page_outcomes=self.page_outcomes, options=self.options,
+                            pause=self.pause)
                     except sqlite3.Error as exc:  # this record only: its savepoint rolled back
                         failed.append((d, exc))
                         if self.on_error:
@@ -82,9 +96,7 @@ class BatchWriter:
                         self.store.record_page(**page, outcome="error",
                                                reason=f"store failed: {exc}", run_id=self.run_id)
                         continue
-                    self.store.record_page(**page, outcome=self.page_outcomes[outcome[0]],
-                                           run_id=self.run_id)
-                    done.append((d, outcome))
+                    done.append((d, written))
                 for page in pages:
                     self.store.record_page(**page, run_id=self.run_id)
         except Exception as exc:
@@ -94,7 +106,7 @@ class BatchWriter:
                          len(articles), len(pages), exc)
             if self.on_error:
                 self.on_error(exc)
-            for _record, _page, d in articles:
+            for _record, _page, _crawled, d in articles:
                 d.errback(exc)
             return len(articles) + len(pages)
         if self.on_commit:

@@ -1,5 +1,13 @@
 """Store: articles into SQLite (ingest.store), and a row in ``pages`` for every URL fetched.
 
+The one writer of a crawl: each article is written with its ``pages`` row, its raw page
+(INGEST_KEEP_RAW), its block fingerprints (INGEST_TEMPLATES) and its duplicate sketch and
+links (INGEST_DUPLICATE_SIMILARITY) in the batch's one transaction, on this pipeline's one
+connection (``ingest.store.crawlwrite``); the page travels with the item
+(``ingest.crawl.carry``). A kill therefore leaves each article complete or absent. When the
+spider closes, the template of every site it stored fingerprints of is recounted, so the
+next crawl and ``ingest reextract`` remove it.
+
 Besides items, it listens to Scrapy's signals so that pages which produce no item are
 accounted for too: drops (item_dropped, with the DropItem reason), failures and non-HTML
 pages (our page_outcome signal). It opens a ``crawl_runs`` row when the spider opens and
@@ -9,8 +17,10 @@ closes it with the crawl's stats.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import sqlite3
 import sys
+import time
 
 from itemadapter import ItemAdapter
 from scrapy import signals
@@ -18,11 +28,16 @@ from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 
 from ingest.crawl import exitstatus
+from ingest.crawl.carry import carried
 from ingest.crawl import signals as ingest_signals
 from ingest.crawl.config import setting
 from ingest.crawl.meta import PAGE_META
 from ingest.store import Store, storage_failure, utcnow_iso
+from ingest.store.crawlwrite import WriteOptions
+from ingest.store.templates import refresh_templates
 from pipelines.batching import BatchWriter
+
+logger = logging.getLogger(__name__)
 
 # Store outcome -> the stat our crawl_runs columns read (see ingest.store.STAT_COLUMNS).
 OUTCOME_STATS = {"new": "ingest/articles_new", "updated": "ingest/articles_updated",
@@ -33,8 +48,14 @@ PAGE_OUTCOMES = {"new": "stored", "updated": "updated", "unchanged": "unchanged"
 
 class StorePipeline:
     def __init__(self, crawler, db_path: str, *, batch: int = 1, flush_seconds: float = 1.0,
-                 max_pages: int = 0):
+                 max_pages: int = 0, options: WriteOptions = WriteOptions(),
+                 min_share: float = 0.5, min_pages: int = 5, test_pause: float = 0.0):
         self.crawler = crawler
+        self.options = options
+        self.min_share = min_share       # template learning (ingest.store.templates)
+        self.min_pages = min_pages
+        self.sites_learned: set[str] = set()
+        self.test_pause = test_pause     # INGEST_TEST_WRITE_PAUSE: test-only
         self.max_pages = max_pages
         # The one line naming the database and the fix, once a write failed because the
         # database file cannot be written or read (full disk, corruption): the crawl stops.
@@ -54,10 +75,27 @@ class StorePipeline:
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
+        keep_raw, learn = setting(settings, "INGEST_KEEP_RAW"), setting(settings, "INGEST_TEMPLATES")
+        min_share = setting(settings, "INGEST_TEMPLATE_MIN_SHARE")
+        min_pages = setting(settings, "INGEST_TEMPLATE_MIN_PAGES")
+        threshold = setting(settings, "INGEST_DUPLICATE_SIMILARITY")
+        if not 0 < min_share <= 1:
+            raise ValueError(f"INGEST_TEMPLATE_MIN_SHARE must be in (0, 1], got "
+                             f"{min_share}; e.g. -s INGEST_TEMPLATE_MIN_SHARE=0.5")
+        if min_pages < 2:
+            raise ValueError(f"INGEST_TEMPLATE_MIN_PAGES must be at least 2, got "
+                             f"{min_pages}; e.g. -s INGEST_TEMPLATE_MIN_PAGES=5")
+        if not 0 < threshold <= 1:
+            raise ValueError(f"INGEST_DUPLICATE_SIMILARITY must be in (0, 1], got {threshold}; "
+                             f"e.g. -s INGEST_DUPLICATE_SIMILARITY=0.8")
         pipe = cls(crawler, settings.get("INGEST_DB"),
                    batch=setting(settings, "INGEST_STORE_BATCH"),
                    flush_seconds=setting(settings, "INGEST_STORE_FLUSH_SECONDS"),
-                   max_pages=setting(settings, "INGEST_DB_MAX_PAGES"))
+                   max_pages=setting(settings, "INGEST_DB_MAX_PAGES"),
+                   options=WriteOptions(keep_raw=keep_raw, learn=learn,
+                                        duplicate_threshold=threshold),
+                   min_share=min_share, min_pages=min_pages,
+                   test_pause=setting(settings, "INGEST_TEST_WRITE_PAUSE"))
         crawler.signals.connect(pipe.response_received, signal=signals.response_received)
         crawler.signals.connect(pipe.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(pipe.spider_closed, signal=signals.spider_closed)
@@ -73,14 +111,26 @@ class StorePipeline:
         self.run_id = self.store.start_run(spider.name, site=args.get("site_arg"),
                                            args={k: v for k, v in args.items() if v})
         spider.logger.info("storing into %s (crawl run %s)", self.db_path, self.run_id)
-        self.writer = BatchWriter(self.store, size=self.batch, run_id=self.run_id,
-                                  page_outcomes=PAGE_OUTCOMES, on_error=self.write_failed)
+        self.writer = self.make_writer()
         if self.batch > 1:
             if self.flush_seconds <= 0:
                 raise ValueError(f"INGEST_STORE_FLUSH_SECONDS must be > 0, not "
                                  f"{self.flush_seconds}; e.g. -s INGEST_STORE_FLUSH_SECONDS=1")
             self.timer = create_looping_call(self.writer.flush)
             self.timer.start(self.flush_seconds, now=False)
+
+    def make_writer(self) -> BatchWriter:
+        return BatchWriter(self.store, size=self.batch, run_id=self.run_id,
+                           page_outcomes=PAGE_OUTCOMES, on_error=self.write_failed,
+                           options=self.options,
+                           pause=self.pause if self.test_pause > 0 else None)
+
+    def pause(self, url: str) -> None:
+        """INGEST_TEST_WRITE_PAUSE (test-only): hold the write open between the article and
+        its raw page, saying so first, so a test can kill the crawl there."""
+        logger.warning("INGEST_TEST_WRITE_PAUSE: %s written, its raw page not yet; "
+                       "waiting %.2f s", url, self.test_pause)
+        time.sleep(self.test_pause)
 
     def close_spider(self, spider=None):
         if self.store is None:
@@ -94,6 +144,7 @@ class StorePipeline:
         self.responses.clear()
         if self.writer is not None:
             self.writer.flush()
+        self.refresh_templates(spider or self.crawler.spider)
         stats = dict(self.stats.get_stats())
         reason = stats.get("finish_reason", "finished")
         if self.storage_failed:
@@ -112,6 +163,21 @@ class StorePipeline:
         if self.storage_failed:
             # Last, so that it is the line a cron mail ends with (and the exit status says so).
             print(self.storage_failed, file=sys.stderr, flush=True)
+
+    def refresh_templates(self, spider) -> None:
+        """Recount the template of every site this crawl stored fingerprints of."""
+        for site in sorted(self.sites_learned):
+            try:
+                found = refresh_templates(self.store, site, min_share=self.min_share,
+                                          min_pages=self.min_pages)
+            except sqlite3.Error as exc:  # the articles are stored; the next crawl recounts
+                self.write_failed(exc)
+                spider.logger.error("template of %s not recounted: %s", site, exc)
+                return
+            spider.logger.info("template of %s: %d blocks (%d articles, a block on %d "
+                               "or more is template)", site, found["template_blocks"],
+                               found["pages"], found["pages_needed"])
+        self.sites_learned.clear()
 
     def write_failed(self, exc: Exception) -> None:
         """A write failed. When the database file itself is the problem (full, corrupt,
@@ -147,7 +213,7 @@ class StorePipeline:
     def item_error(self, item, response=None, spider=None, failure=None):
         """A pipeline raised (not DropItem): the page is recorded as an error, not lost."""
         if failure is not None and isinstance(failure.value, sqlite3.Error):
-            self.write_failed(failure.value)   # e.g. the raw pages pipeline on a full disk
+            self.write_failed(failure.value)
         url = getattr(item, "url", None)
         if url is not None:
             self._finish_page(url, outcome="error", reason=_failure_reason("pipeline", failure),
@@ -187,9 +253,15 @@ class StorePipeline:
         page = {"url": item.url, "status": seen_status, "etag": etag, "last_modified": modified,
                 "content_hash": item.content_hash, "canonical_url": item.canonical_url,
                 "fetched_at": utcnow_iso()}
-        # Returns when the batch holding this article has committed (pipelines/batching.py).
-        result, _article_id = await maybe_deferred_to_future(
-            self.writer.add_article(record, page))
+        # Returns when the batch holding this article has committed (pipelines/batching.py),
+        # with the page it was extracted from (raw bytes, fingerprints) written alongside.
+        written = await maybe_deferred_to_future(
+            self.writer.add_article(record, page, carried(item)))
+        result = written.outcome
+        if written.site:
+            self.sites_learned.add(written.site)
+        if written.duplicate:
+            self.stats.inc_value("ingest/duplicates_linked")
         self.stats.inc_value(OUTCOME_STATS[result])
         self.crawler.signals.send_catch_log(signal=ingest_signals.article_stored,
                                             url=item.url, result=result)

@@ -35,11 +35,14 @@ from ingest.crawl.discovery import DiscoveryError, feed_links, parse_document, r
 from ingest.crawl.meta import HINT_META, NESTING_META, PAGE_META, ROBOTS_META
 from ingest.crawl.middlewares import RefusedRequest
 from ingest.crawl.schedule import Policy, decide
-from ingest.extract import Deadline, ExtractionTimeout, extract_article, trim_attributes
+from ingest.crawl.carry import attach
+from ingest.extract import Deadline, ExtractionTimeout, extract_page, parse_page, trim_attributes
 from ingest.extract.pagekind import LISTING, classify
 from ingest.sites import SiteProfile, SitesError, load_sites
 from ingest.store import site_of
 from ingest.store.crawlstate import CrawlState
+from ingest.store.crawlwrite import CrawledPage
+from ingest.store.rawpages import KEPT_HEADERS
 from ingest.store.templates import templates_for_crawl
 
 # Paths that never lead to articles and only cost requests.
@@ -62,6 +65,7 @@ class NewsSpider(scrapy.Spider):
         self.sites_file = sites_file
         self.profiles: dict[str, SiteProfile] = {}
         self.templates: dict = {}                 # site -> SiteTemplate (ingest.store.templates)
+        self.learn_templates = False              # INGEST_TEMPLATES: fingerprint each article
         self.now = datetime.now(timezone.utc)
         self.hints: dict[str, str] = {}           # URL -> newest feed/sitemap date this run
         self.decided: dict[str, tuple] = {}       # URL -> (hint, fetch?) decided this run
@@ -85,8 +89,9 @@ class NewsSpider(scrapy.Spider):
         }
         db = crawler.settings.get("INGEST_DB")
         # Learned site templates (ingest.store.templates), applied to every page of the crawl.
-        spider.templates = templates_for_crawl(
-            db, spider.profiles, enabled=setting(crawler.settings, "INGEST_TEMPLATES"))
+        spider.learn_templates = setting(crawler.settings, "INGEST_TEMPLATES")
+        spider.templates = templates_for_crawl(db, spider.profiles,
+                                               enabled=spider.learn_templates)
         # The learned body model (ingest.extract.body_model) instead of the rules' last step.
         spider.body_model = None
         if setting(crawler.settings, "INGEST_BODY_MODEL"):
@@ -300,32 +305,43 @@ class NewsSpider(scrapy.Spider):
                           f"not HTML ({response.headers.get('Content-Type', b'?').decode()})",
                           response.status)
             return
-        # Scrapy's own selector (feed links, page kind, link extraction) parses the page with
-        # libxml2 too: attribute runs past ingest.extract.MAX_ATTRIBUTES are cut first.
+        fetched = response
+        # Scrapy's own selector (feed links, link extraction) parses the page with libxml2
+        # too: attribute runs past ingest.extract.MAX_ATTRIBUTES are cut first.
         trimmed = trim_attributes(response.body)
         if trimmed is not response.body:
             response = response.replace(body=trimmed)
         for feed in feed_links(response.selector, response.url):
             if self._on_host(site, feed):
                 yield from self.discovery_request(feed, site)
-        kind = classify(response.selector.root, response.url, tuple(profile.article_urls))
+        # The page parsed once for its kind, its record and its template fingerprints
+        # (ingest.extract.page): from the bytes, so UTF-8 pages skip decoding.
+        deadline = Deadline(self.extract_timeout) if self.extract_timeout > 0 else None
+        content_type = _header(response, "Content-Type")
+        page = parse_page(response.body, response.url, content_type=content_type)
+        kind = classify(page.root, page.url, tuple(profile.article_urls),
+                        metadata=page.metadata)
         if kind.kind == LISTING:
             self.crawler.stats.inc_value("ingest/pages/listing")
             self._outcome(response.url, "skipped",
                           f"listing page ({kind.reason}): links followed, not stored",
                           response.status)
         else:
-            deadline = Deadline(self.extract_timeout) if self.extract_timeout > 0 else None
             try:
-                article = extract_article(response.text, response.url, profile,
-                                          fetched_at=datetime.now(timezone.utc),
-                                          template=self.templates.get(site_of(response.url)),
-                                          deadline=deadline, body_model=self.body_model)
+                found = extract_page(page, profile, fetched_at=datetime.now(timezone.utc),
+                                     template=self.templates.get(site_of(response.url)),
+                                     deadline=deadline, body_model=self.body_model,
+                                     fingerprints=self.learn_templates)
             except ExtractionTimeout as exc:
                 self.crawler.stats.inc_value("ingest/pages/extract_timeout")
                 self._outcome(response.url, "error", str(exc), response.status)
             else:
-                yield article
+                # The page travels with its item to the store pipeline (ingest.crawl.carry).
+                yield attach(found.article, CrawledPage(
+                    body=fetched.body, status=fetched.status,
+                    headers={n: v for n in KEPT_HEADERS if (v := _header(fetched, n))},
+                    fetched_at=found.article.fetched_at, fingerprints=found.fingerprints))
+        del page  # the tree is not needed for the links (Scrapy's selector has its own)
         if response.meta.get("depth", 0) < profile.max_depth:
             for link in self.link_extractors[site].extract_links(response):
                 yield from self.maybe_page(link.url, site, priority=priority.link_priority(
@@ -355,6 +371,11 @@ class NewsSpider(scrapy.Spider):
     def _outcome(self, url, outcome, reason, status=None):
         self.crawler.signals.send_catch_log(signal=signals.page_outcome, url=url,
                                             outcome=outcome, reason=reason, status=status)
+
+
+def _header(response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
 
 
 def _origins(profile: SiteProfile) -> list[str]:

@@ -65,7 +65,7 @@ def test_articles_commit_together_and_are_acknowledged_after_the_commit(store):
     assert count(store.path, "select count(*) from articles") == 0
     assert count(store.path, "select count(*) from pages") == 0
     writer.add_article(record(2), page(2)).addCallback(got.append)
-    assert [outcome for outcome, _id in got] == ["new", "new", "new"]
+    assert [w.outcome for w in got] == ["new", "new", "new"]
     assert count(store.path, "select count(*) from articles") == 3
     assert count(store.path, "select count(*) from pages where outcome = 'stored'") == 3
     assert count(store.path, "select count(*) from articles_fts where articles_fts match "
@@ -79,12 +79,12 @@ def test_flush_writes_a_partial_batch_with_page_rows(store):
     writer.add_article(record(1), page(1)).addCallback(got.append)
     writer.add_page({**page(2), "outcome": "dropped", "reason": "not an article: no headline"})
     assert writer.flush() == 2
-    assert got and got[0][0] == "new"
+    assert got and got[0].outcome == "new"
     assert store.get_page(page(2)["url"])["reason"] == "not an article: no headline"
     # The same content again is "unchanged", and the page row says so.
     writer.add_article(record(1), page(1)).addCallback(got.append)
     writer.flush()
-    assert got[1][0] == "unchanged"
+    assert got[1].outcome == "unchanged"
     assert store.get_page(page(1)["url"])["outcome"] == "unchanged"
     assert writer.flush() == 0
 
