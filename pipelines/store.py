@@ -34,6 +34,7 @@ from ingest.crawl.config import setting
 from ingest.crawl.meta import PAGE_META
 from ingest.store import Store, storage_failure, utcnow_iso
 from ingest.store.crawlwrite import WriteOptions
+from ingest.store.runs import note_stop_reason
 from ingest.store.templates import refresh_templates
 from pipelines.batching import BatchWriter
 
@@ -230,9 +231,7 @@ class StorePipeline:
         # none: a crawl stopped by Ctrl-C/SIGTERM ("shutdown") gets its real reason here.
         if reason and reason != "finished" and self.run_id is not None \
                 and not self.storage_failed:
-            with Store(self.db_path) as store, store.transaction() as conn:
-                conn.execute("UPDATE crawl_runs SET status = ? WHERE id = ? AND status = "
-                             "'finished'", (str(reason), self.run_id))
+            note_stop_reason(self.db_path, self.run_id, str(reason))
 
     def page_outcome(self, url, outcome, reason=None, status=None):
         if outcome == "not_modified":

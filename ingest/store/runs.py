@@ -77,3 +77,13 @@ def format_runs(runs: list[dict]) -> str:
         for site, why in r.get("budget_stopped", {}).items():
             lines.append(f"  {site}: stopped by its budget, {why}; the rest is due next run")
     return "\n".join(lines)
+
+
+def note_stop_reason(db_path: str | os.PathLike, run_id: int, reason: str) -> None:
+    """Replace a closed run's "finished" with the reason it really stopped (Scrapy tells it
+    only after the pipelines closed: "shutdown" for Ctrl-C or SIGTERM)."""
+    from ingest.store import Store
+
+    with Store(db_path) as store, store.transaction() as conn:
+        conn.execute("UPDATE crawl_runs SET status = ? WHERE id = ? AND status = 'finished'",
+                     (reason, run_id))
