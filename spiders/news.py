@@ -24,7 +24,6 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy import signals as scrapy_signals
 from scrapy.http import HtmlResponse
-from scrapy.linkextractors import LinkExtractor
 from twisted.python.failure import Failure
 
 from ingest.crawl import priority, signals
@@ -36,7 +35,8 @@ from ingest.crawl.meta import HINT_META, NESTING_META, PAGE_META, ROBOTS_META
 from ingest.crawl.middlewares import RefusedRequest
 from ingest.crawl.schedule import Policy, decide
 from ingest.crawl.carry import attach
-from ingest.extract import Deadline, ExtractionTimeout, extract_page, parse_page, trim_attributes
+from ingest.crawl.links import TreeLinkExtractor, tree_selector
+from ingest.extract import Deadline, ExtractionTimeout, extract_page, parse_page
 from ingest.extract.pagekind import LISTING, classify
 from ingest.sites import SiteProfile, SitesError, load_sites
 from ingest.store import site_of
@@ -83,7 +83,7 @@ class NewsSpider(scrapy.Spider):
         hosts = sorted({h for p in spider.profiles.values() for h in p.hosts})
         spider.allowed_domains = hosts
         spider.link_extractors = {
-            name: LinkExtractor(allow=p.allow, deny=list(p.deny) + list(DEFAULT_DENY),
+            name: TreeLinkExtractor(allow=p.allow, deny=list(p.deny) + list(DEFAULT_DENY),
                                 allow_domains=p.netlocs, unique=True)
             for name, p in spider.profiles.items()
         }
@@ -305,20 +305,19 @@ class NewsSpider(scrapy.Spider):
                           f"not HTML ({response.headers.get('Content-Type', b'?').decode()})",
                           response.status)
             return
-        fetched = response
-        # Scrapy's own selector (feed links, link extraction) parses the page with libxml2
-        # too: attribute runs past ingest.extract.MAX_ATTRIBUTES are cut first.
-        trimmed = trim_attributes(response.body)
-        if trimmed is not response.body:
-            response = response.replace(body=trimmed)
-        for feed in feed_links(response.selector, response.url):
+        # The page parsed once (ingest.extract.page), from its bytes so that UTF-8 pages skip
+        # decoding: its feed links, links to follow, kind, record and template fingerprints
+        # all come from this tree. Links are read before extraction strips it.
+        deadline = Deadline(self.extract_timeout) if self.extract_timeout > 0 else None
+        page = parse_page(response.body, response.url,
+                          content_type=_header(response, "Content-Type"))
+        for feed in feed_links(tree_selector(page.root), response.url):
             if self._on_host(site, feed):
                 yield from self.discovery_request(feed, site)
-        # The page parsed once for its kind, its record and its template fingerprints
-        # (ingest.extract.page): from the bytes, so UTF-8 pages skip decoding.
-        deadline = Deadline(self.extract_timeout) if self.extract_timeout > 0 else None
-        content_type = _header(response, "Content-Type")
-        page = parse_page(response.body, response.url, content_type=content_type)
+        links = []
+        if response.meta.get("depth", 0) < profile.max_depth:
+            links = self.link_extractors[site].extract_tree_links(
+                page.root, response.url, response.body, response.encoding)
         kind = classify(page.root, page.url, tuple(profile.article_urls),
                         metadata=page.metadata)
         if kind.kind == LISTING:
@@ -338,14 +337,13 @@ class NewsSpider(scrapy.Spider):
             else:
                 # The page travels with its item to the store pipeline (ingest.crawl.carry).
                 yield attach(found.article, CrawledPage(
-                    body=fetched.body, status=fetched.status,
-                    headers={n: v for n in KEPT_HEADERS if (v := _header(fetched, n))},
+                    body=response.body, status=response.status,
+                    headers={n: v for n in KEPT_HEADERS if (v := _header(response, n))},
                     fetched_at=found.article.fetched_at, fingerprints=found.fingerprints))
-        del page  # the tree is not needed for the links (Scrapy's selector has its own)
-        if response.meta.get("depth", 0) < profile.max_depth:
-            for link in self.link_extractors[site].extract_links(response):
-                yield from self.maybe_page(link.url, site, priority=priority.link_priority(
-                    link.url, self.shapes[site], listing_hint=link.url in self.listings[site]))
+        del page  # the links are read: the tree can go before the requests are made
+        for link in links:
+            yield from self.maybe_page(link.url, site, priority=priority.link_priority(
+                link.url, self.shapes[site], listing_hint=link.url in self.listings[site]))
 
     def on_error(self, failure: Failure):
         request = failure.request
