@@ -249,13 +249,17 @@ class StorePipeline:
         record = (dataclasses.asdict(item) if dataclasses.is_dataclass(item)
                   else ItemAdapter(item).asdict())
         seen_status, etag, modified = self.responses.pop(item.url, (None, None, None))
+        crawled = carried(item)
+        if crawled is not None:  # the response the item came from, as it travelled with it
+            seen_status = crawled.status
+            etag, modified = crawled.headers.get("ETag"), crawled.headers.get("Last-Modified")
         page = {"url": item.url, "status": seen_status, "etag": etag, "last_modified": modified,
                 "content_hash": item.content_hash, "canonical_url": item.canonical_url,
                 "fetched_at": utcnow_iso()}
         # Returns when the batch holding this article has committed (pipelines/batching.py),
         # with the page it was extracted from (raw bytes, fingerprints) written alongside.
         written = await maybe_deferred_to_future(
-            self.writer.add_article(record, page, carried(item)))
+            self.writer.add_article(record, page, crawled))
         result = written.outcome
         if written.site:
             self.sites_learned.add(written.site)
