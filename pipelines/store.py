@@ -28,8 +28,8 @@ from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 
 from ingest.crawl import exitstatus
-from ingest.crawl.carry import carried
 from ingest.crawl import signals as ingest_signals
+from ingest.crawl.carry import carried
 from ingest.crawl.config import setting
 from ingest.crawl.meta import PAGE_META
 from ingest.store import Store, storage_failure, utcnow_iso
@@ -48,9 +48,9 @@ PAGE_OUTCOMES = {"new": "stored", "updated": "updated", "unchanged": "unchanged"
 
 
 class StorePipeline:
-    def __init__(self, crawler, db_path: str, *, batch: int = 1, flush_seconds: float = 1.0,
-                 max_pages: int = 0, options: WriteOptions = WriteOptions(),
-                 min_share: float = 0.5, min_pages: int = 5, test_pause: float = 0.0):
+    def __init__(self, crawler, db_path: str, *, batch: int, flush_seconds: float,
+                 max_pages: int, options: WriteOptions, min_share: float, min_pages: int,
+                 test_pause: float):
         self.crawler = crawler
         self.options = options
         self.min_share = min_share       # template learning (ingest.store.templates)
@@ -171,7 +171,9 @@ class StorePipeline:
             try:
                 found = refresh_templates(self.store, site, min_share=self.min_share,
                                           min_pages=self.min_pages)
-            except sqlite3.Error as exc:  # the articles are stored; the next crawl recounts
+            except sqlite3.Error as exc:
+                # The articles are stored with their fingerprints: the site's next crawl
+                # (or `ingest reextract`) recounts them.
                 self.write_failed(exc)
                 spider.logger.error("template of %s not recounted: %s", site, exc)
                 return

@@ -28,14 +28,14 @@ from twisted.python.failure import Failure
 
 from ingest.crawl import priority, signals
 from ingest.crawl.budget import BudgetSpent
+from ingest.crawl.carry import attach
 from ingest.crawl.config import setting
 from ingest.crawl.crawllock import ALL_SITES, CrawlLocked, SiteLocks, host_keys
 from ingest.crawl.discovery import DiscoveryError, feed_links, parse_document, robots_sitemaps
+from ingest.crawl.links import TreeLinkExtractor, tree_selector
 from ingest.crawl.meta import HINT_META, NESTING_META, PAGE_META, ROBOTS_META
 from ingest.crawl.middlewares import RefusedRequest
 from ingest.crawl.schedule import Policy, decide
-from ingest.crawl.carry import attach
-from ingest.crawl.links import TreeLinkExtractor, tree_selector
 from ingest.extract import Deadline, ExtractionTimeout, extract_page, parse_page
 from ingest.extract.pagekind import LISTING, classify
 from ingest.sites import SiteProfile, SitesError, load_sites
@@ -84,7 +84,7 @@ class NewsSpider(scrapy.Spider):
         spider.allowed_domains = hosts
         spider.link_extractors = {
             name: TreeLinkExtractor(allow=p.allow, deny=list(p.deny) + list(DEFAULT_DENY),
-                                allow_domains=p.netlocs, unique=True)
+                                    allow_domains=p.netlocs, unique=True)
             for name, p in spider.profiles.items()
         }
         db = crawler.settings.get("INGEST_DB")
