@@ -51,15 +51,20 @@ class PageBlock:
     text: str
 
 
+def _segment(node) -> str:
+    """One element's part of a path: its tag and its sorted class tokens without digits."""
+    tag = node.tag if isinstance(node.tag, str) else "?"
+    classes = sorted({c for c in (node.get("class") or "").lower().split()
+                      if not _HAS_DIGIT.search(c)})
+    return ".".join([tag, *classes])
+
+
 def element_path(el, root=None) -> str:
     """The structural path of ``el``: tag.class segments from the root down."""
     parts = []
     node = el
     while node is not None:
-        tag = node.tag if isinstance(node.tag, str) else "?"
-        classes = sorted({c for c in (node.get("class") or "").lower().split()
-                          if not _HAS_DIGIT.search(c)})
-        parts.append(".".join([tag, *classes]))
+        parts.append(_segment(node))
         if node is root:
             break
         node = node.getparent()
@@ -100,17 +105,35 @@ def fingerprints_of(blocks) -> list[PageBlock]:
     """One PageBlock per distinct fingerprint of ``blocks`` (chrome marked by the generic
     rules only, before any template or site selector marks: what learning counts)."""
     found: dict[str, PageBlock] = {}
-    paths: dict = {}
+    paths: dict = {}   # element -> its path, built from its parent's (blocks share ancestors)
     for b in blocks:
         norm = "" if b.chrome else normalise_text(b.text)
         if not norm:
             continue
         path = paths.get(b.el)
         if path is None:
-            path = paths[b.el] = element_path(b.el)
+            path = _block_path(b, paths)
         fp = fingerprint(path, b.text, normalised=norm)
         found.setdefault(fp, PageBlock(fp, path, b.text))
     return list(found.values())
+
+
+def _block_path(block, paths: dict) -> str:
+    """``element_path(block.el)``, from the ancestor chain mark_chrome set on the block
+    (el first, root last) and the paths already built for its ancestors."""
+    chain = block.path
+    if not chain or chain[0] is not block.el:
+        paths[block.el] = path = element_path(block.el)
+        return path
+    known = 0
+    while known < len(chain) and chain[known] not in paths:
+        known += 1
+    path = paths[chain[known]] if known < len(chain) else None
+    for node in reversed(chain[:known]):
+        segment = _segment(node)
+        path = segment if path is None else path + PATH_SEP + segment
+        paths[node] = path
+    return path
 
 
 @dataclass(frozen=True)
