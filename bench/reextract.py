@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from ingest import settings  # noqa: E402
 from ingest.extract import decode_html, extract_article  # noqa: E402
 from ingest.extract.records import clean_article  # noqa: E402
 from ingest.extract.template import page_blocks  # noqa: E402
@@ -83,7 +84,10 @@ def main() -> int:
         results = {}
         for jobs in (1, args.jobs):
             start = time.perf_counter()
-            report = reextract(db, jobs=jobs)
+            report = reextract(db, jobs=jobs, min_share=settings.INGEST_TEMPLATE_MIN_SHARE,
+                               min_pages=settings.INGEST_TEMPLATE_MIN_PAGES,
+                               min_words=settings.INGEST_MIN_WORDS,
+                               duplicate_threshold=settings.INGEST_DUPLICATE_SIMILARITY)
             elapsed = time.perf_counter() - start
             results[jobs] = elapsed
             print(f"reextract --jobs {jobs}: {n} pages in {elapsed:.1f} s = {n / elapsed:.0f} "

@@ -21,10 +21,11 @@ an ``error`` with the reason, while the rest of the batch commits.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable
 
 from twisted.internet.defer import Deferred
+
+from ingest.store.errors import DatabaseError
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ class BatchWriter:
                 for record, page, d in articles:
                     try:
                         outcome = self.store.upsert_article(record, run_id=self.run_id)
-                    except sqlite3.Error as exc:  # this record only: its savepoint rolled back
+                    except DatabaseError as exc:  # this record only: its savepoint rolled back
                         failed.append((d, exc))
                         if self.on_error:
                             self.on_error(exc)

@@ -24,6 +24,7 @@ from ingest.extract.template import page_blocks
 from ingest.store import Store, site_of, utcnow_iso
 from ingest.store.rawpages import KEPT_HEADERS, save_raw_page
 from ingest.store.templates import record_page_blocks, refresh_templates
+from ingest.store.thresholds import check_thresholds
 
 # Responses waiting for their item. An item follows its response within the same callback,
 # so a short queue is enough; listing pages that never give an item fall off its end.
@@ -50,12 +51,7 @@ class RawPagePipeline:
                    learn=setting(s, "INGEST_TEMPLATES"),
                    min_share=setting(s, "INGEST_TEMPLATE_MIN_SHARE"),
                    min_pages=setting(s, "INGEST_TEMPLATE_MIN_PAGES"))
-        if not 0 < pipe.min_share <= 1:
-            raise ValueError(f"INGEST_TEMPLATE_MIN_SHARE must be in (0, 1], got "
-                             f"{pipe.min_share}; e.g. -s INGEST_TEMPLATE_MIN_SHARE=0.5")
-        if pipe.min_pages < 2:
-            raise ValueError(f"INGEST_TEMPLATE_MIN_PAGES must be at least 2, got "
-                             f"{pipe.min_pages}; e.g. -s INGEST_TEMPLATE_MIN_PAGES=5")
+        check_thresholds(template_min_share=pipe.min_share, template_min_pages=pipe.min_pages)
         crawler.signals.connect(pipe.response_received, signal=signals.response_received)
         crawler.signals.connect(pipe.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(pipe.page_outcome, signal=ingest_signals.page_outcome)

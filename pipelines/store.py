@@ -9,7 +9,6 @@ closes it with the crawl's stats.
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
 import sys
 
 from itemadapter import ItemAdapter
@@ -22,6 +21,8 @@ from ingest.crawl import signals as ingest_signals
 from ingest.crawl.config import setting
 from ingest.crawl.meta import PAGE_META
 from ingest.store import Store, storage_failure, utcnow_iso
+from ingest.store.errors import DatabaseError
+from ingest.store.runs import mark_run_stopped
 from pipelines.batching import BatchWriter
 
 # Store outcome -> the stat our crawl_runs columns read (see ingest.store.STAT_COLUMNS).
@@ -101,7 +102,7 @@ class StorePipeline:
         try:
             self.store.finish_run(self.run_id, stats=stats,
                                   status="finished" if reason == "finished" else str(reason))
-        except sqlite3.Error as exc:  # the run row cannot be closed: said, and exit non-zero
+        except DatabaseError as exc:  # the run row cannot be closed: said, and exit non-zero
             self.write_failed(exc)
             if not self.storage_failed:
                 raise
@@ -146,7 +147,7 @@ class StorePipeline:
 
     def item_error(self, item, response=None, spider=None, failure=None):
         """A pipeline raised (not DropItem): the page is recorded as an error, not lost."""
-        if failure is not None and isinstance(failure.value, sqlite3.Error):
+        if failure is not None and isinstance(failure.value, DatabaseError):
             self.write_failed(failure.value)   # e.g. the raw pages pipeline on a full disk
         url = getattr(item, "url", None)
         if url is not None:
@@ -164,9 +165,7 @@ class StorePipeline:
         # none: a crawl stopped by Ctrl-C/SIGTERM ("shutdown") gets its real reason here.
         if reason and reason != "finished" and self.run_id is not None \
                 and not self.storage_failed:
-            with Store(self.db_path) as store, store.transaction() as conn:
-                conn.execute("UPDATE crawl_runs SET status = ? WHERE id = ? AND status = "
-                             "'finished'", (str(reason), self.run_id))
+            mark_run_stopped(self.db_path, self.run_id, str(reason))
 
     def page_outcome(self, url, outcome, reason=None, status=None):
         if outcome == "not_modified":

@@ -31,8 +31,6 @@ ROWS = NUM_PERM // BANDS
 # Five-word shingles: long enough that two different articles on one topic share few, short
 # enough that a changed sentence or footer changes few.
 SHINGLE_WORDS = 5
-# Estimated Jaccard similarity at or above which two bodies are one article.
-DEFAULT_THRESHOLD = 0.8
 # Bodies shorter than this are too short to call near-copies (teasers, stubs).
 MIN_WORDS = 50
 SEED = 1
@@ -87,9 +85,9 @@ def _article(store: Store, article_id: int) -> dict | None:
     return dict(zip([c[0] for c in cur.description], row))
 
 
-def link_duplicates(store: Store, article_id: int, *,
-                    threshold: float = DEFAULT_THRESHOLD) -> dict | None:
-    """Index the article's sketch and link it with its copies.
+def link_duplicates(store: Store, article_id: int, *, threshold: float) -> dict | None:
+    """Index the article's sketch and link it with its copies: those whose estimated Jaccard
+    similarity is at least ``threshold`` (INGEST_DUPLICATE_SIMILARITY).
 
     Returns {"original": id, "similarity": s} when the article is a copy, else None.
     """
