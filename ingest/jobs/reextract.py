@@ -27,7 +27,8 @@ from ingest.extract import decode_html, extract_article
 from ingest.extract.records import article_problem, clean_article
 from ingest.extract.template import PageBlock, SiteTemplate, page_blocks
 from ingest.store import Store
-from ingest.store.duplicates import link_duplicates
+from ingest.store.duplicates import MIN_WORDS as SKETCH_MIN_WORDS
+from ingest.store.duplicates import link_duplicates, signature
 from ingest.store.rawpages import RawPage, count_raw_pages, iter_raw_pages, raw_sites
 from ingest.store.rewrite import linked_count, rewrite_article, stale_reason
 from ingest.store.templates import (
@@ -96,15 +97,22 @@ def blocks_task(pages: list[RawPage]) -> list[tuple[str, list[PageBlock]]]:
     return [(p.url, page_blocks(_html(p), p.url)) for p in pages]
 
 
-def extract_task(args) -> list[tuple[str, dict | None, str | None]]:
-    """-> (url, record, why it is not an article) for each page."""
+def extract_task(args) -> list[tuple[str, dict | None, str | None, bytes | None]]:
+    """-> (url, record, why it is not an article, the body's duplicate signature) for each
+    page. The signature (MinHash over every shingle) is made here, in the worker, so that
+    the one writing process does not spend its time hashing."""
     profile, template, min_words, pages = args
     out = []
     for p in pages:
         article = extract_article(_html(p), p.url, profile, fetched_at=p.fetched_at,
                                   template=template)
         problem = article_problem(article, min_words)
-        out.append((p.url, None if problem else asdict(clean_article(article)), problem))
+        if problem:
+            out.append((p.url, None, problem, None))
+            continue
+        record = asdict(clean_article(article))
+        out.append((p.url, record, None, signature(record["body_text"])
+                    if record["word_count"] >= SKETCH_MIN_WORDS else None))
     return out
 
 
@@ -199,16 +207,18 @@ def reextract(db_path, *, site: str | None = None, jobs: int = 1, profiles: dict
                 templates[s] = load_template(store, s, keeps.get(s, ()))
             written = _extract_all(store, sites, pool, jobs, progress, templates,
                                    _profile_for(profiles), min_words, report, before_write)
+            ids = list(written)
         finally:
             if pool is not None:
                 pool.shutdown()
         # Twice: the first pass indexes every sketch, the second links against all of them.
         for _ in range(2):
-            for start in range(0, len(written), WRITE_BATCH):
+            for start in range(0, len(ids), WRITE_BATCH):
                 with store.transaction():
-                    for article_id in written[start:start + WRITE_BATCH]:
-                        link_duplicates(store, article_id, threshold=duplicate_threshold)
-        report.duplicates = linked_count(store, written)
+                    for article_id in ids[start:start + WRITE_BATCH]:
+                        link_duplicates(store, article_id, threshold=duplicate_threshold,
+                                        body_signature=written[article_id])
+        report.duplicates = linked_count(store, ids)
     return report
 
 
@@ -245,7 +255,7 @@ def _learn(store, sites, pool, jobs, progress) -> None:
 
 
 def _extract_all(store, sites, pool, jobs, progress, templates, profile_by_site, min_words,
-                 report, before_write=None) -> list[int]:
+                 report, before_write=None) -> dict[int, bytes | None]:
     def tasks():
         for chunk in _chunks(store, sites):
             s = chunk[0].site
@@ -253,36 +263,36 @@ def _extract_all(store, sites, pool, jobs, progress, templates, profile_by_site,
             yield (profile_by_site.get(s), template, min_words, chunk)
 
     def extracted():
-        """(url, record, why not an article, fetched_at, sha256 of the page) per page."""
+        """(url, record, why not an article, signature, fetched_at, sha256 of the page)."""
         for task, results in _run(pool, extract_task, tasks(), jobs):
             pages = {p.url: p for p in task[3]}
-            yield [(url, record, problem, pages[url].fetched_at,
+            yield [(url, record, problem, sig, pages[url].fetched_at,
                     hashlib.sha256(pages[url].body).hexdigest())
-                   for url, record, problem in results]
+                   for url, record, problem, sig in results]
 
-    written: list[int] = []
-    seen: set[int] = set()
+    # article id -> the duplicate signature of the body last written to it, in write order.
+    written: dict[int, bytes | None] = {}
     for batch in _batches(extracted(), WRITE_BATCH):
         pending = []
-        for url, record, problem, fetched_at, digest in batch:
+        for url, record, problem, sig, fetched_at, digest in batch:
             if record is None:
                 report.not_articles.append((url, problem))
                 continue
             if before_write is not None:  # outside the transaction: a crawl may write here
                 before_write(url)
-            pending.append((url, record, fetched_at, digest))
+            pending.append((url, record, sig, fetched_at, digest))
         # The checks and the writes in one (BEGIN IMMEDIATE) transaction: a crawl cannot
         # store a newer fetch between a page's check and its write.
         with store.transaction():
-            for url, record, fetched_at, digest in pending:
+            for url, record, sig, fetched_at, digest in pending:
                 stale = stale_reason(store, url, fetched_at, digest, record)
                 if stale:
                     report.stale.append((url, stale))
                     continue
                 outcome, article_id = rewrite_article(store, record, fetched_at)
                 setattr(report, outcome, getattr(report, outcome) + 1)
-                if article_id is not None and article_id not in seen:
-                    seen.add(article_id)
-                    written.append(article_id)
+                if article_id is not None:
+                    # new, updated, refreshed or unchanged: the row's body is this record's
+                    written[article_id] = sig
         progress(len(batch))
     return written

@@ -55,6 +55,12 @@ def sketch(text: str) -> MinHash:
     return m
 
 
+def signature(text: str) -> bytes:
+    """The sketch of ``text`` as stored (``article_sketches.minhash``): what a worker process
+    computes and hands to ``link_duplicates``, so the writer does not hash every shingle."""
+    return np.asarray(sketch(text).hashvalues, dtype=DTYPE).tobytes()
+
+
 def _from_blob(blob: bytes) -> MinHash:
     return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME,
                    hashvalues=np.frombuffer(blob, dtype=DTYPE).copy())
@@ -85,9 +91,11 @@ def _article(store: Store, article_id: int) -> dict | None:
     return dict(zip([c[0] for c in cur.description], row))
 
 
-def link_duplicates(store: Store, article_id: int, *, threshold: float) -> dict | None:
+def link_duplicates(store: Store, article_id: int, *, threshold: float,
+                    body_signature: bytes | None = None) -> dict | None:
     """Index the article's sketch and link it with its copies: those whose estimated Jaccard
-    similarity is at least ``threshold`` (INGEST_DUPLICATE_SIMILARITY).
+    similarity is at least ``threshold`` (INGEST_DUPLICATE_SIMILARITY). ``body_signature``:
+    ``signature()`` of the article's stored body, when the caller already has it.
 
     Returns {"original": id, "similarity": s} when the article is a copy, else None.
     """
@@ -104,9 +112,10 @@ def link_duplicates(store: Store, article_id: int, *, threshold: float) -> dict 
                     (art["content_hash"], article_id)):
                 matches[other] = 1.0
         if art["word_count"] >= MIN_WORDS:
-            m = sketch(art["body_text"])
+            blob = body_signature or signature(art["body_text"])
+            m = _from_blob(blob)
             conn.execute("INSERT INTO article_sketches (article_id, minhash) VALUES (?, ?)",
-                         (article_id, np.asarray(m.hashvalues, dtype=DTYPE).tobytes()))
+                         (article_id, blob))
             my_bands = bands(m)
             conn.executemany("INSERT OR IGNORE INTO article_bands (band, hash, article_id)"
                              " VALUES (?, ?, ?)", [(b, h, article_id) for b, h in my_bands])
