@@ -19,7 +19,8 @@ def progress_bar(label: str) -> Iterator[tuple[Callable[[int], None], Callable[[
 
     def on_total(total: int) -> None:
         state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr,
-                                         hidden=hidden, show_pos=True)
+                                         hidden=hidden, show_pos=True,
+                                         show_percent=True)
         state["bar"].__enter__()
 
     def step(n: int) -> None:

@@ -11,8 +11,9 @@ Used after a site's template was learnt or the extractor changed (``ingest reext
    nothing where nothing changed;
 4. duplicates are linked again over the articles written.
 
-Workers get plain data (HTML, profile, template) and return records; only this process
-writes to the database.
+Workers get plain data (HTML, profile, template) and return records with their bodies'
+duplicate signatures; only this process writes to the database, WRITE_BATCH pages per
+transaction (the SQL is ``ingest.store.rewrite``'s).
 """
 
 from __future__ import annotations
