@@ -91,6 +91,8 @@ class ReextractReport:
 # --- workers (plain functions of plain data: they run in other processes) -------------------
 
 def _html(page: RawPage) -> str:
+    """The page's HTML as text (pages arrive compressed, as stored: inflated here)."""
+    page = page.decompressed()
     return decode_html(page.body, page.content_type)
 
 
@@ -143,7 +145,7 @@ def _profile_for(profiles: dict | None) -> dict:
 
 def _chunks(store: Store, sites) -> Iterator[list[RawPage]]:
     chunk: list[RawPage] = []
-    for page in iter_raw_pages(store, sites):
+    for page in iter_raw_pages(store, sites, decompress=False):
         if chunk and (len(chunk) >= CHUNK_PAGES or chunk[-1].site != page.site):
             yield chunk
             chunk = []
@@ -267,8 +269,8 @@ def _extract_all(store, sites, pool, jobs, progress, templates, profile_by_site,
         """(url, record, why not an article, signature, fetched_at, sha256 of the page)."""
         for task, results in _run(pool, extract_task, tasks(), jobs):
             pages = {p.url: p for p in task[3]}
-            yield [(url, record, problem, sig, pages[url].fetched_at,
-                    hashlib.sha256(pages[url].body).hexdigest())
+            yield [(url, record, problem, sig, pages[url].fetched_at, pages[url].sha256
+                    or hashlib.sha256(pages[url].decompressed().body).hexdigest())
                    for url, record, problem, sig in results]
 
     # article id -> the duplicate signature of the body last written to it, in write order.
