@@ -105,14 +105,15 @@ def main() -> int:
                   f"CPU s: writing process {parent:.1f}, workers {workers:.1f}")
         if args.jobs != 1:
             wall, parent, workers = results[args.jobs]
-            # The speed-up with the cores to ourselves and no overlap between writing and
-            # extracting (Amdahl): the writing process's CPU is serial, the workers' divides
-            # among the jobs. On a shared machine the wall-clock ratio also measures the
-            # neighbours' load; this one does not.
-            amdahl = results[1][1] / (parent + workers / args.jobs)
+            # The speed-up with the cores to ourselves (Amdahl), from this run's own split:
+            # the writing process's CPU is the serial share, the workers' divides among the
+            # jobs. On a shared machine the wall-clock ratio also measures the neighbours'
+            # load; this one does not (both CPU figures come from the same run).
+            serial = parent / (parent + workers)
+            amdahl = 1 / (serial + (1 - serial) / args.jobs)
             print(f"speed-up with {args.jobs} processes: {results[1][0] / wall:.2f}x wall "
-                  f"clock; {amdahl:.2f}x from CPU times (jobs-1 CPU / (writing process CPU "
-                  f"+ workers CPU / {args.jobs}))")
+                  f"clock; {amdahl:.2f}x from CPU times (the writing process is "
+                  f"{serial:.1%} of the CPU: 1 / (serial + rest / {args.jobs}))")
     return 0
 
 
