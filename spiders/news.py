@@ -28,6 +28,7 @@ from scrapy.linkextractors import LinkExtractor
 from twisted.python.failure import Failure
 
 from ingest.crawl import priority, signals
+from ingest.crawl.analysis import PageAnalysis
 from ingest.crawl.budget import BudgetSpent
 from ingest.crawl.config import setting
 from ingest.crawl.crawllock import ALL_SITES, CrawlLocked, SiteLocks, host_keys
@@ -53,6 +54,17 @@ DEFAULT_DENY = (
 
 class NewsSpider(scrapy.Spider):
     name = "news"
+    # "local": the single-machine crawl, or a worker when INGEST_REDIS_URL is set
+    # (spiders/distributed.py has the worker and the coordinator).
+    role = "local"
+
+    @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        if cls.role in ("local", "worker") and settings.get("INGEST_REDIS_URL"):
+            from ingest.crawl.distributed.worker import worker_settings
+
+            settings.setdict(worker_settings(settings), priority="spider")
 
     def __init__(self, site: str | None = None, start: str | None = None,
                  sites_file: str | None = None, *args, **kwargs):
@@ -74,6 +86,10 @@ class NewsSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
+        if cls.role == "local" and crawler.settings.get("INGEST_REDIS_URL"):
+            from spiders.distributed import WorkerSpider
+
+            return WorkerSpider.from_crawler(crawler, *args, **kwargs)
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.profiles = spider._load_profiles(crawler.settings)
         hosts = sorted({h for p in spider.profiles.values() for h in p.hosts})
@@ -300,36 +316,55 @@ class NewsSpider(scrapy.Spider):
                           f"not HTML ({response.headers.get('Content-Type', b'?').decode()})",
                           response.status)
             return
+        page = self.analyse(response, site, profile)
+        yield from self.route(response, site, page)
+
+    def analyse(self, response, site: str, profile: SiteProfile) -> PageAnalysis:
+        """Feeds, page kind, article and links of an HTML page: no database, so a
+        distributed worker runs this and the coordinator ``route``s what it found."""
+        page = PageAnalysis()
         # Scrapy's own selector (feed links, page kind, link extraction) parses the page with
         # libxml2 too: attribute runs past ingest.extract.MAX_ATTRIBUTES are cut first.
         trimmed = trim_attributes(response.body)
         if trimmed is not response.body:
             response = response.replace(body=trimmed)
-        for feed in feed_links(response.selector, response.url):
-            if self._on_host(site, feed):
-                yield from self.discovery_request(feed, site)
+        page.feeds = list(feed_links(response.selector, response.url))
         kind = classify(response.selector.root, response.url, tuple(profile.article_urls))
         if kind.kind == LISTING:
-            self.crawler.stats.inc_value("ingest/pages/listing")
-            self._outcome(response.url, "skipped",
-                          f"listing page ({kind.reason}): links followed, not stored",
-                          response.status)
+            page.listing = kind.reason
         else:
             deadline = Deadline(self.extract_timeout) if self.extract_timeout > 0 else None
             try:
-                article = extract_article(response.text, response.url, profile,
-                                          fetched_at=datetime.now(timezone.utc),
-                                          template=self.templates.get(site_of(response.url)),
-                                          deadline=deadline, body_model=self.body_model)
+                page.article = extract_article(response.text, response.url, profile,
+                                               fetched_at=datetime.now(timezone.utc),
+                                               template=self.templates.get(
+                                                   site_of(response.url)),
+                                               deadline=deadline, body_model=self.body_model)
             except ExtractionTimeout as exc:
-                self.crawler.stats.inc_value("ingest/pages/extract_timeout")
-                self._outcome(response.url, "error", str(exc), response.status)
-            else:
-                yield article
+                page.extract_error = str(exc)
         if response.meta.get("depth", 0) < profile.max_depth:
-            for link in self.link_extractors[site].extract_links(response):
-                yield from self.maybe_page(link.url, site, priority=priority.link_priority(
-                    link.url, self.shapes[site], listing_hint=link.url in self.listings[site]))
+            page.links = [link.url for link in self.link_extractors[site].extract_links(response)]
+        return page
+
+    def route(self, response, site: str, page: PageAnalysis):
+        """What the crawl does with an analysed page: feeds to read, the article to store,
+        links to schedule (against the database)."""
+        for feed in page.feeds:
+            if self._on_host(site, feed):
+                yield from self.discovery_request(feed, site)
+        if page.listing is not None:
+            self.crawler.stats.inc_value("ingest/pages/listing")
+            self._outcome(response.url, "skipped",
+                          f"listing page ({page.listing}): links followed, not stored",
+                          response.status)
+        elif page.extract_error is not None:
+            self.crawler.stats.inc_value("ingest/pages/extract_timeout")
+            self._outcome(response.url, "error", page.extract_error, response.status)
+        elif page.article is not None:
+            yield page.article
+        for url in page.links:
+            yield from self.maybe_page(url, site, priority=priority.link_priority(
+                url, self.shapes[site], listing_hint=url in self.listings[site]))
 
     def on_error(self, failure: Failure):
         request = failure.request
