@@ -80,3 +80,74 @@ def test_two_workers_store_the_records_of_a_single_process_crawl(tmp_path, two_s
     # The same pages rows as the local crawl (outcome per URL).
     pages = "select url, outcome, status from pages order by url"
     assert _rows(cluster.db, pages) == _rows(local_db, pages)
+
+
+@pytest.fixture
+def one_site(tmp_path):
+    site = news_site("127.0.0.4", "gamma", ARTICLES)
+    site.start()
+    yield site, sites_toml(tmp_path / "sites.toml", {"gamma": site})
+    site.release()
+    site.stop()
+
+
+def test_a_worker_killed_mid_crawl_loses_nothing(one_site, cluster_factory):
+    site, sites_file = one_site
+    site.hold("/news/", after=2)       # two articles answered, then the rest hang
+    cluster = cluster_factory(sites_file)
+    coordinator = cluster.coordinator()
+    doomed = cluster.worker()
+    wait_until(lambda: sum(p.startswith("/news/") for p, _ in site.arrivals) >= 4,
+               timeout=60, what="the first worker to take held requests")
+    cluster.kill(doomed)               # SIGKILL with requests taken and unanswered
+    held = {p for p, _ in site.arrivals if p.startswith("/news/")}
+    site.release()
+    rescuer = cluster.worker()
+    assert cluster.wait(coordinator) == 0, cluster.log(coordinator)[-3000:]
+    assert cluster.wait(rescuer) == 0, cluster.log(rescuer)[-3000:]
+
+    stored = _rows(cluster.db, "select url from articles order by url")
+    assert sorted(u for (u,) in stored) == sorted(site.url(p) for p in site.paths)
+    assert _rows(cluster.db, "select count(*) from revisions") == [(ARTICLES,)]
+    # What the killed worker had taken came back after its lease and was fetched again.
+    assert "took over frontier entry" in cluster.log(rescuer)
+    refetched = [p for p in held if sum(q == p for q, _ in site.arrivals) >= 2]
+    assert refetched, held
+    assert cluster.r.hlen(cluster.key("inflight")) == 0
+
+
+def test_the_coordinator_killed_and_restarted_resumes(tmp_path, one_site, cluster_factory):
+    site, sites_file = one_site
+    site.delays["/news/"] = 0.4
+    cluster = cluster_factory(sites_file, settings={"CONCURRENT_REQUESTS_PER_DOMAIN": "2"})
+    first = cluster.coordinator()
+    workers = [cluster.worker(), cluster.worker()]
+
+    def stored() -> int:
+        if not cluster.db.exists():
+            return 0
+        try:
+            return _rows(cluster.db, "select count(*) from articles")[0][0]
+        except sqlite3.OperationalError:   # not migrated yet
+            return 0
+
+    wait_until(lambda: stored() >= 2, timeout=60, what="two articles stored")
+    cluster.kill(first)
+    assert stored() < ARTICLES
+    second = cluster.coordinator()
+    assert cluster.wait(second) == 0, cluster.log(second)[-3000:]
+    for w in workers:
+        assert cluster.wait(w) == 0, cluster.log(w)[-3000:]
+
+    assert "requests still out on the frontier" in cluster.log(second)
+    urls = sorted(u for (u,) in _rows(cluster.db, "select url from articles"))
+    assert urls == sorted(site.url(p) for p in site.paths)
+    assert _rows(cluster.db, "select count(*) from revisions") == [(ARTICLES,)]
+    # The same records as a single-process crawl of the site.
+    for s in (site,):
+        s.delays.clear()
+    local_db = tmp_path / "local.db"
+    assert crawl(local_db, sites_file=sites_file).returncode == 0
+    assert exported(cluster.db) == exported(local_db)
+    assert cluster.r.hlen(cluster.key("inflight")) == 0
+    assert cluster.r.xlen(cluster.key("results")) == 0
