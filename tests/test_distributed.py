@@ -151,3 +151,133 @@ def test_the_coordinator_killed_and_restarted_resumes(tmp_path, one_site, cluste
     assert exported(cluster.db) == exported(local_db)
     assert cluster.r.hlen(cluster.key("inflight")) == 0
     assert cluster.r.xlen(cluster.key("results")) == 0
+
+
+def _gaps(site) -> list[float]:
+    times = sorted(t for _p, t in site.arrivals)
+    return [b - a for a, b in zip(times, times[1:])]
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_one_request_rate_per_site_whatever_the_number_of_workers(one_site, cluster_factory,
+                                                                  workers):
+    site, sites_file = one_site
+    interval = 0.3
+    cluster = cluster_factory(sites_file, settings={"DOWNLOAD_DELAY": str(interval),
+                                                    "RANDOMIZE_DOWNLOAD_DELAY": "False",
+                                                    "CONCURRENT_REQUESTS": "1"})
+    coordinator = cluster.coordinator()
+    procs = [cluster.worker() for _ in range(workers)]
+    assert cluster.wait(coordinator) == 0, cluster.log(coordinator)[-3000:]
+    for w in procs:
+        assert cluster.wait(w) == 0, cluster.log(w)[-3000:]
+    fetched = [stat(cluster.log(w), "ingest/worker/results") for w in procs]
+    assert all(n > 0 for n in fetched), fetched        # every worker took part
+    gaps = _gaps(site)
+    assert len(gaps) >= ARTICLES
+    # The server saw one request per interval: never two within two thirds of it (scheduling
+    # jitter), and on average the full interval. Three unlimited workers would send three.
+    assert min(gaps) >= interval * 2 / 3, gaps
+    assert sum(gaps) / len(gaps) >= interval * 0.95, gaps
+
+
+class _Evil:
+    def __reduce__(self):
+        import os
+
+        return (os.system, (f"touch {_Evil.marker}",))
+
+
+def test_a_hostile_entry_in_the_frontier_is_refused_not_executed(tmp_path, one_site,
+                                                                   cluster_factory):
+    import dataclasses
+    import json
+    import pickle
+
+    from ingest.crawl.distributed import codec
+    from ingest.crawl.distributed.frontier import Frontier
+    from ingest.crawl.distributed.keys import Keys
+    from ingest.sites import SiteProfile
+
+    site, sites_file = one_site
+    cluster = cluster_factory(sites_file)
+    frontier = Frontier(cluster.r, Keys(cluster.prefix))
+    frontier.ensure_groups()
+    profile = SiteProfile(name="gamma", start_urls=[site.url("/")])
+    cluster.r.set(cluster.key("config"), json.dumps(
+        {"crawl": "c1", "profiles": {"gamma": dataclasses.asdict(profile)}, "templates": {}}))
+    _Evil.marker = tmp_path / "pwned"
+
+    def wire(**changes) -> bytes:
+        base = {"v": 1, "id": "r1", "crawl": "c1", "url": site.url(site.paths[0]),
+                "callback": "parse", "meta": {"ingest_site": "gamma"}}
+        return json.dumps({**base, **changes}).encode()
+
+    hostile = [
+        pickle.dumps(_Evil()),                                      # code on unpickling
+        pickle.dumps({"url": site.url("/"), "callback": "parse"}),  # scrapy-redis's format
+        wire(url="file:///etc/passwd"),
+        wire(callback="__import__('os').system"),
+        wire(meta={"ingest_site": "gamma", "proxy": "http://127.0.0.9:1"}),
+        wire(headers={"X-A": ["a\r\nHost: elsewhere"]}),
+        wire(method="DELETE"),
+        b"{not json",
+    ]
+    for data in hostile:
+        cluster.r.xadd(cluster.key("frontier"), {"request": data})
+    good = codec.WireRequest(id="good", crawl="c1", url=site.url(site.paths[1]),
+                             callback="parse", meta={"ingest_site": "gamma"})
+    cluster.r.xadd(cluster.key("frontier"), {"request": codec.encode_request(good)})
+    cluster.r.set(cluster.key("done"), "c1")      # no coordinator: stop when the queue is empty
+
+    worker = cluster.worker()
+    assert cluster.wait(worker, timeout=60) == 0, cluster.log(worker)[-3000:]
+
+    assert not _Evil.marker.exists()
+    refused = cluster.r.xrange(cluster.key("refused"))
+    assert len(refused) == len(hostile)
+    reasons = [fields[b"reason"].decode() for _id, fields in refused]
+    assert any("not UTF-8" in r for r in reasons), reasons
+    assert any("not http(s)" in r for r in reasons), reasons
+    assert any("callback" in r for r in reasons), reasons
+    assert any("proxy" in r for r in reasons), reasons
+    assert any("line break" in r for r in reasons), reasons
+    assert cluster.log(worker).count("refused entry") == len(hostile)
+    # The server saw only the one good request (and robots.txt).
+    assert {p for p, _ in site.arrivals} == {"/robots.txt", site.paths[1]}
+    results = [codec.decode_result(f[b"result"]) for _id, f in
+               cluster.r.xrange(cluster.key("results"))]
+    good_result = [r for r in results if r.id == "good"]
+    assert len(good_result) == 1 and good_result[0].page.article is not None
+    assert good_result[0].page.article["headline"].startswith("gamma story number 1")
+    # Entries that claimed the id r1 were answered with a failure, for a coordinator waiting.
+    assert {r.failure["type"] for r in results if r.id == "r1"} == {"RefusedEntry"}
+
+
+def test_a_second_distributed_crawl_fetches_only_what_the_revisit_policy_says(
+        tmp_path, one_site, cluster_factory):
+    site, sites_file = one_site
+    local_db = tmp_path / "local.db"
+    assert crawl(local_db, sites_file=sites_file).returncode == 0
+    site.reset_counts()
+    assert crawl(local_db, sites_file=sites_file).returncode == 0
+    local_again = site.counts()
+    site.reset_counts()
+
+    for round_ in range(2):
+        cluster = cluster_factory(sites_file, db=tmp_path / "dist.db")
+        coordinator = cluster.coordinator()
+        worker = cluster.worker()
+        assert cluster.wait(coordinator) == 0, cluster.log(coordinator)[-3000:]
+        assert cluster.wait(worker) == 0, cluster.log(worker)[-3000:]
+        if round_ == 0:
+            assert {site.url(p) for p in site.paths} == {
+                u for (u,) in _rows(cluster.db, "select url from articles")}
+            site.reset_counts()
+    again = site.counts()
+    assert not [p for p in again if p.startswith("/news/")], again   # no article refetched
+    # The same requests as a second single-process crawl (robots.txt: once here, while a
+    # local crawl asks for it twice, for its rules and for its Sitemap: lines).
+    again.pop("/robots.txt", None)
+    local_again.pop("/robots.txt", None)
+    assert again == local_again
