@@ -19,6 +19,7 @@ from ingest.crawl import signals
 from ingest.crawl.config import setting
 from ingest.crawl.distributed import codec
 from ingest.crawl.distributed.coordinator import Hub
+from ingest.crawl.distributed.frontier import connect
 from ingest.crawl.distributed.worker import LEASE_META, WIRE_META, WorkerLink
 from ingest.crawl.meta import PAGE_META
 from ingest.extract.template import SiteTemplate
@@ -131,8 +132,10 @@ class CoordinatorSpider(NewsSpider):
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
+        url = crawler.settings.get("INGEST_REDIS_URL")
+        client = connect(url)   # first: an unreachable Redis is said before any lock is taken
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.hub = Hub(crawler, spider, crawler.settings.get("INGEST_REDIS_URL"))
+        spider.hub = Hub(crawler, spider, url, client)
         return spider
 
     async def start(self):

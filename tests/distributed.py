@@ -4,8 +4,10 @@ on 127.0.0.x addresses."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -42,13 +44,14 @@ class Cluster:
     """One distributed crawl: its key prefix, database, sites file, and processes."""
 
     def __init__(self, tmp: Path, sites_file: Path, db: Path | None = None,
-                 settings: dict | None = None):
+                 settings: dict | None = None, redis_url: str = REDIS_URL):
         self.prefix = f"test-{uuid.uuid4().hex[:10]}"
         self.tmp = tmp
         self.sites_file = sites_file
         self.db = db or tmp / "dist.db"
         self.settings = {**FAST, "INGEST_REDIS_PREFIX": self.prefix, **(settings or {})}
-        self.r = redis_client()
+        self.redis_url = redis_url
+        self.r = redis_client() if redis_url == REDIS_URL else redis.Redis.from_url(redis_url)
         self.procs: list[subprocess.Popen] = []
         self.logs: dict[subprocess.Popen, Path] = {}
 
@@ -69,14 +72,14 @@ class Cluster:
         return args
 
     def coordinator(self, *args: str, settings: dict | None = None) -> subprocess.Popen:
-        cmd = [sys.executable, "-m", "ingest.cli", "coordinate", "--redis", REDIS_URL,
+        cmd = [sys.executable, "-m", "ingest.cli", "coordinate", "--redis", self.redis_url,
                "--db", str(self.db), "--sites-file", str(self.sites_file), *args,
                *self._settings(settings)]
         return self._spawn(cmd, "coordinator")
 
     def worker(self, settings: dict | None = None) -> subprocess.Popen:
         cmd = [sys.executable, "-m", "scrapy", "crawl", "news", "-s",
-               f"INGEST_REDIS_URL={REDIS_URL}", *self._settings(settings)]
+               f"INGEST_REDIS_URL={self.redis_url}", *self._settings(settings)]
         return self._spawn(cmd, "worker")
 
     def log(self, proc) -> str:
@@ -103,6 +106,8 @@ class Cluster:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+        if self.redis_url != REDIS_URL:
+            return   # a Redis of the test's own, gone with it
         keys = list(self.r.scan_iter(match=f"{self.prefix}:*"))
         if keys:
             self.r.delete(*keys)
@@ -167,3 +172,37 @@ def wait_until(cond, timeout: float = 30, what: str = "condition") -> None:
 
 
 
+
+
+@contextlib.contextmanager
+def tls_redis(tmp: Path, password: str):
+    """A Redis of this test's own that takes only TLS connections with ``password``: yields
+    its rediss:// URL (trusting the self-signed certificate made here)."""
+    cert, key = tmp / "redis.crt", tmp / "redis.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(["redis-server", "--port", "0", "--tls-port", str(port),
+                             "--bind", "127.0.0.1", "--tls-cert-file", str(cert),
+                             "--tls-key-file", str(key), "--tls-ca-cert-file", str(cert),
+                             "--tls-auth-clients", "no", "--requirepass", password,
+                             "--save", "", "--appendonly", "no"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"rediss://:{password}@127.0.0.1:{port}/0?ssl_ca_certs={cert}"
+    try:
+        client = redis.Redis.from_url(url)
+        wait_until(lambda: _answers(client), timeout=10, what="the TLS Redis to start")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _answers(client) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.ConnectionError:
+        return False

@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from .distributed import Cluster, exported, news_site, sites_toml, stat, wait_until
+from .distributed import Cluster, exported, news_site, sites_toml, stat, tls_redis, wait_until
 from .servers import crawl
 
 ARTICLES = 10
@@ -281,3 +281,22 @@ def test_a_second_distributed_crawl_fetches_only_what_the_revisit_policy_says(
     again.pop("/robots.txt", None)
     local_again.pop("/robots.txt", None)
     assert again == local_again
+
+
+def test_a_redis_with_tls_and_a_password_works(tmp_path, one_site, cluster_factory):
+    site, sites_file = one_site
+    with tls_redis(tmp_path, "s3cret-pass") as url:
+        wrong = cluster_factory(sites_file, redis_url=url.replace("s3cret-pass", "wrong"),
+                                db=tmp_path / "wrong.db")
+        refused = wrong.coordinator()
+        assert wrong.wait(refused) == 2
+        line = wrong.log(refused).strip().splitlines()[-1]
+        assert line.startswith("error:") and "cannot reach Redis" in line, line
+        assert "s3cret" not in line and "wrong" not in line    # no password in the log
+        cluster = cluster_factory(sites_file, redis_url=url)
+        coordinator = cluster.coordinator()
+        worker = cluster.worker()
+        assert cluster.wait(coordinator) == 0, cluster.log(coordinator)[-3000:]
+        assert cluster.wait(worker) == 0, cluster.log(worker)[-3000:]
+    urls = {u for (u,) in _rows(cluster.db, "select url from articles")}
+    assert urls == {site.url(p) for p in site.paths}

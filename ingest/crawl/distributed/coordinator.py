@@ -100,12 +100,12 @@ def _failure(failure: dict) -> Exception:
 
 
 class Hub:
-    def __init__(self, crawler, spider, redis_url: str):
+    def __init__(self, crawler, spider, redis_url: str, client=None):
         st = crawler.settings
         self.crawler = crawler
         self.spider = spider
         self.keys = Keys(setting(st, "INGEST_REDIS_PREFIX"))
-        self.frontier = Frontier(connect(redis_url), self.keys)
+        self.frontier = Frontier(client or connect(redis_url), self.keys)
         self.redis_url = redis_url
         self.consumer = "coordinator"   # one per prefix: its pending results are its own
         self.poll = setting(st, "INGEST_REDIS_POLL_SECONDS")
