@@ -300,3 +300,21 @@ def test_a_redis_with_tls_and_a_password_works(tmp_path, one_site, cluster_facto
         assert cluster.wait(worker) == 0, cluster.log(worker)[-3000:]
     urls = {u for (u,) in _rows(cluster.db, "select url from articles")}
     assert urls == {site.url(p) for p in site.paths}
+
+
+def test_forever_seeds_the_frontier_again(one_site, cluster_factory):
+    import signal
+
+    site, sites_file = one_site
+    cluster = cluster_factory(sites_file, settings={"INGEST_REDIS_RESEED_SECONDS": "1"})
+    coordinator = cluster.coordinator("--forever")
+    worker = cluster.worker()
+    wait_until(lambda: site.count("/") >= 3, timeout=60, what="the start page seeded 3 times")
+    assert coordinator.poll() is None and worker.poll() is None    # both still running
+    coordinator.send_signal(signal.SIGTERM)
+    cluster.wait(coordinator)
+    assert "seeded the frontier again" in cluster.log(coordinator)
+    urls = {u for (u,) in _rows(cluster.db, "select url from articles")}
+    assert urls == {site.url(p) for p in site.paths}
+    # Stored articles are not due again: each fetched once across the rounds.
+    assert all(site.count(p) == 1 for p in site.paths), site.counts()
