@@ -211,6 +211,7 @@ class Hub:
                                  meta=meta, priority=request.priority)
 
     def _opened(self, spider=None):
+        self.cpu_at_open = time.process_time()
         self.loop = create_looping_call(self.read)
         self.loop.start(self.poll, now=True)
         self.ack_loop = create_looping_call(self.acknowledge)
@@ -322,6 +323,10 @@ class Hub:
 
     def acknowledge(self) -> int:
         """Commit the store's pending rows, then acknowledge the results they came from."""
+        # The coordinator's own CPU since the crawl opened (start-up excluded): with the
+        # results count, its storing rate (bench/distributed.py).
+        self.crawler.stats.set_value("ingest/coordinator/cpu_seconds",
+                                     round(time.process_time() - self.cpu_at_open, 3))
         if not self.ready:
             return 0
         ready, self.ready = self.ready, []
