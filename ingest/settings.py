@@ -87,6 +87,10 @@ INGEST_REDIS_PREFIX = "ingest"
 # that worker (killed, cut off): a live worker renews its leases every third of it. Longer
 # than a slow page (DOWNLOAD_TIMEOUT) is not needed, since renewal covers those.
 INGEST_REDIS_LEASE_SECONDS = 30.0
+# A request taken by this many workers, none of which answered (each killed or cut off while
+# fetching it: a page that crashes its fetcher), is given up and recorded as an error, instead
+# of being handed on forever; the next crawl tries it again.
+INGEST_REDIS_MAX_DELIVERIES = 5
 # How often a worker looks for new work when idle and renews leases, and how often the
 # coordinator reads results: a tenth of a page's fetch time.
 INGEST_REDIS_POLL_SECONDS = 0.1

@@ -75,13 +75,13 @@ class WorkerSpider(NewsSpider):
         return
         yield  # noqa: unreachable - makes this an async generator
 
-    def request_from_wire(self, wire: codec.WireRequest, entry_id: str) -> scrapy.Request:
+    def request_from_wire(self, wire: codec.WireRequest, lease) -> scrapy.Request:
         if wire.crawl != self.crawl_id:
             self.load_config(self.link.frontier.r.get(self.link.keys.config))
         return scrapy.Request(wire.url, method=wire.method, headers=wire.headers,
                               callback=self.work, errback=self.work_failed,
                               priority=wire.priority, dont_filter=True,
-                              meta={**wire.meta, LEASE_META: entry_id, WIRE_META: wire})
+                              meta={**wire.meta, LEASE_META: lease, WIRE_META: wire})
 
     def outcome_seen(self, url, outcome, reason=None, status=None):
         self.outcomes.setdefault(url, []).append([url, outcome, reason, status])

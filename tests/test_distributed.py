@@ -5,6 +5,7 @@ sites on 127.0.0.x, SQLite files."""
 from __future__ import annotations
 
 import sqlite3
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -76,7 +77,8 @@ def test_two_workers_store_the_records_of_a_single_process_crawl(tmp_path, two_s
     # Nothing left in Redis but the crawl's configuration and its end.
     assert cluster.r.hlen(cluster.key("inflight")) == 0
     assert cluster.r.xlen(cluster.key("results")) == 0
-    assert cluster.r.xlen(cluster.key("frontier")) == 0
+    assert all(cluster.r.xlen(cluster.key(f"frontier:{h.decode()}")) == 0
+               for h in cluster.r.smembers(cluster.key("frontier-hosts")))
     # The same pages rows as the local crawl (outcome per URL).
     pages = "select url, outcome, status from pages order by url"
     assert _rows(cluster.db, pages) == _rows(local_db, pages)
@@ -203,6 +205,7 @@ def test_a_hostile_entry_in_the_frontier_is_refused_not_executed(tmp_path, one_s
     cluster = cluster_factory(sites_file)
     frontier = Frontier(cluster.r, Keys(cluster.prefix))
     frontier.ensure_groups()
+    stream = frontier.add_host(urlsplit(site.base_url).netloc)
     profile = SiteProfile(name="gamma", start_urls=[site.url("/")])
     cluster.r.set(cluster.key("config"), json.dumps(
         {"crawl": "c1", "profiles": {"gamma": dataclasses.asdict(profile)}, "templates": {}}))
@@ -224,10 +227,10 @@ def test_a_hostile_entry_in_the_frontier_is_refused_not_executed(tmp_path, one_s
         b"{not json",
     ]
     for data in hostile:
-        cluster.r.xadd(cluster.key("frontier"), {"request": data})
+        cluster.r.xadd(stream, {"request": data})
     good = codec.WireRequest(id="good", crawl="c1", url=site.url(site.paths[1]),
                              callback="parse", meta={"ingest_site": "gamma"})
-    cluster.r.xadd(cluster.key("frontier"), {"request": codec.encode_request(good)})
+    cluster.r.xadd(stream, {"request": codec.encode_request(good)})
     cluster.r.set(cluster.key("done"), "c1")      # no coordinator: stop when the queue is empty
 
     worker = cluster.worker()
@@ -318,3 +321,40 @@ def test_forever_seeds_the_frontier_again(one_site, cluster_factory):
     assert urls == {site.url(p) for p in site.paths}
     # Stored articles are not due again: each fetched once across the rounds.
     assert all(site.count(p) == 1 for p in site.paths), site.counts()
+
+
+def test_a_request_whose_every_taker_died_is_given_up_not_handed_on(one_site,
+                                                                    cluster_factory):
+    import dataclasses
+    import json
+
+    from ingest.crawl.distributed import codec
+    from ingest.crawl.distributed.frontier import Frontier
+    from ingest.crawl.distributed.keys import WORKERS_GROUP, Keys
+    from ingest.sites import SiteProfile
+
+    site, sites_file = one_site
+    cluster = cluster_factory(sites_file, settings={"INGEST_REDIS_LEASE_SECONDS": "0.5",
+                                                    "INGEST_REDIS_MAX_DELIVERIES": "3"})
+    frontier = Frontier(cluster.r, Keys(cluster.prefix))
+    frontier.ensure_groups()
+    stream = frontier.add_host(urlsplit(site.base_url).netloc)
+    profile = SiteProfile(name="gamma", start_urls=[site.url("/")])
+    cluster.r.set(cluster.key("config"), json.dumps(
+        {"crawl": "c1", "profiles": {"gamma": dataclasses.asdict(profile)}, "templates": {}}))
+    req = codec.WireRequest(id="deadly", crawl="c1", url=site.url(site.paths[0]),
+                            callback="parse", meta={"ingest_site": "gamma"})
+    eid = cluster.r.xadd(stream, {"request": codec.encode_request(req)})
+    # Three workers took it and died (each claim counts a delivery).
+    cluster.r.xreadgroup(WORKERS_GROUP, "dead-0", {stream: ">"}, count=1)
+    for i in (1, 2):
+        cluster.r.xclaim(stream, WORKERS_GROUP, f"dead-{i}", 0, [eid])
+    cluster.r.set(cluster.key("done"), "c1")
+    worker = cluster.worker()
+    assert cluster.wait(worker, timeout=60) == 0, cluster.log(worker)[-3000:]
+    results = [codec.decode_result(f[b"result"])
+               for _id, f in cluster.r.xrange(cluster.key("results"))]
+    assert [(r.id, r.failure["type"]) for r in results] == [("deadly", "GaveUp")]
+    assert "INGEST_REDIS_MAX_DELIVERIES" in results[0].failure["message"]
+    assert site.count(site.paths[0]) == 0
+    assert cluster.r.xlen(stream) == 0

@@ -150,7 +150,7 @@ class Hub:
         else:
             crawl_id = uuid.uuid4().hex[:12]
             r = self.frontier.r
-            r.delete(self.keys.frontier, self.keys.results, self.keys.done)
+            self.frontier.clear()
             for key in r.scan_iter(match=self.keys.robots("*")):
                 r.delete(key)
             self.frontier.ensure_groups()
@@ -192,7 +192,8 @@ class Hub:
             request_id = uuid.uuid4().hex
             request.meta[REMOTE_ID_META] = request_id
             self.frontier.push(request_id, codec.encode_request(self._wire(request,
-                                                                           request_id)))
+                                                                           request_id)),
+                               request.url)
         d: Deferred = Deferred()
         self.waiting[request_id] = (d, request)
         if request_id in self.early:
@@ -244,6 +245,7 @@ class Hub:
 
     def _deliver(self, entry_id: str, result: codec.WireResult, body: bytes) -> None:
         d, request = self.waiting.pop(result.id)
+        self.resumed.pop(result.id, None)
         self.entry_of[result.id] = entry_id
         self.crawler.stats.inc_value("ingest/coordinator/results")
         for url, outcome, reason, status in result.outcomes:

@@ -1,5 +1,9 @@
 """The shared frontier and the results stream: Redis Streams with consumer groups.
 
+There is one stream per host (host:port), so that a worker picks the host whose rate-limit
+slot comes soonest (``take``) instead of the head of one queue: with a single FIFO, a run of
+one site's links filled every worker's slots with requests all waiting for that site's turn.
+
 A worker takes a request with XREADGROUP: the entry stays in the group's pending list, leased
 to that worker, until the worker has sent the result (``complete``: the result added and the
 request acknowledged in one MULTI). A worker killed with SIGKILL leaves its entries pending;
@@ -16,7 +20,9 @@ hash, so a restarted coordinator knows which requests are still out.
 from __future__ import annotations
 
 import logging
+import random
 import time
+from urllib.parse import urlsplit
 
 import redis
 
@@ -53,22 +59,44 @@ class Frontier:
     def __init__(self, client: redis.Redis, keys: Keys):
         self.r = client
         self.keys = keys
+        self._hosts: set[str] = set()
 
     def ensure_groups(self) -> None:
-        for stream, group in ((self.keys.frontier, WORKERS_GROUP),
-                              (self.keys.results, COORDINATOR_GROUP)):
-            try:
-                self.r.xgroup_create(stream, group, id="0", mkstream=True)
-            except redis.ResponseError as exc:
-                if "BUSYGROUP" not in str(exc):
-                    raise
+        self._group(self.keys.results, COORDINATOR_GROUP)
+
+    def _group(self, stream: str, group: str) -> None:
+        try:
+            self.r.xgroup_create(stream, group, id="0", mkstream=True)
+        except redis.ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    def add_host(self, netloc: str) -> str:
+        """The host's frontier stream, created with the workers' group when new."""
+        stream = self.keys.frontier(netloc)
+        if netloc not in self._hosts:
+            self._group(stream, WORKERS_GROUP)
+            self.r.sadd(self.keys.frontier_hosts, netloc)
+            self._hosts.add(netloc)
+        return stream
+
+    def hosts(self) -> list[str]:
+        return sorted(h.decode() for h in self.r.smembers(self.keys.frontier_hosts))
+
+    def clear(self) -> None:
+        """A fresh crawl: every frontier stream, the results and the end mark deleted."""
+        for netloc in self.hosts():
+            self.r.delete(self.keys.frontier(netloc))
+        self.r.delete(self.keys.frontier_hosts, self.keys.results, self.keys.done)
+        self._hosts.clear()
 
     # --- coordinator side -----------------------------------------------------------------
-    def push(self, request_id: str, encoded: bytes) -> None:
-        """Record the request as in flight and put it on the frontier, atomically."""
+    def push(self, request_id: str, encoded: bytes, url: str) -> None:
+        """Record the request as in flight and put it on its host's stream, atomically."""
+        stream = self.add_host(urlsplit(url).netloc.lower())
         pipe = self.r.pipeline(transaction=True)
         pipe.hset(self.keys.inflight, request_id, encoded)
-        pipe.xadd(self.keys.frontier, {"request": encoded})
+        pipe.xadd(stream, {"request": encoded})
         pipe.execute()
 
     def inflight(self) -> dict[str, bytes]:
@@ -96,37 +124,53 @@ class Frontier:
         return self.r.hlen(self.keys.inflight)
 
     # --- worker side ----------------------------------------------------------------------
-    def take(self, consumer: str, count: int, *, reclaim_ms: int | None):
-        """[(entry id, request bytes)]: leases whose holder went silent first (when
-        ``reclaim_ms`` is given), then new entries."""
-        taken = []
+    def take(self, consumer: str, *, reclaim_ms: int | None):
+        """[(stream, entry id, request bytes, deliveries)], at most one: a lease whose
+        holder went silent first (when ``reclaim_ms`` is given, with how many workers have
+        taken it), else a new entry of the host whose rate-limit slot comes soonest."""
+        hosts = self.hosts()
         if reclaim_ms is not None:
-            _next, claimed, *_deleted = self.r.xautoclaim(
-                self.keys.frontier, WORKERS_GROUP, consumer, min_idle_time=reclaim_ms,
-                start_id="0-0", count=count)
-            for eid, fields in claimed:
-                if fields:
+            for netloc in hosts:
+                stream = self.keys.frontier(netloc)
+                _next, claimed, *_deleted = self.r.xautoclaim(
+                    stream, WORKERS_GROUP, consumer, min_idle_time=reclaim_ms,
+                    start_id="0-0", count=1)
+                for eid, fields in claimed:
+                    if not fields:
+                        continue
+                    pending = self.r.xpending_range(stream, WORKERS_GROUP, min=eid, max=eid,
+                                                    count=1)
+                    deliveries = pending[0]["times_delivered"] if pending else 1
                     logger.info("took over frontier entry %s from a worker whose lease ran "
-                                "out", eid.decode())
-                    taken.append((eid.decode(), fields))
-        if len(taken) < count:
-            got = self.r.xreadgroup(WORKERS_GROUP, consumer, {self.keys.frontier: ">"},
-                                    count=count - len(taken))
-            taken += [(eid.decode(), fields) for _s, entries in got or []
-                      for eid, fields in entries]
-        return [(eid, fields.get(b"request", b"")) for eid, fields in taken]
+                                "out (taken %d times)", eid.decode(), deliveries)
+                    return [(stream, eid.decode(), fields.get(b"request", b""), deliveries)]
+        if not hosts:
+            return []
+        # Soonest free slot first (ratelimit.SiteRateLimiter's keys), ties in random order.
+        slots = self.r.mget([self.keys.rate(h) for h in hosts])
+        order = sorted(zip(hosts, slots), key=lambda hs: (int(hs[1] or 0), random.random()))
+        for netloc, _slot in order:
+            stream = self.keys.frontier(netloc)
+            got = self.r.xreadgroup(WORKERS_GROUP, consumer, {stream: ">"}, count=1)
+            for _s, entries in got or []:
+                for eid, fields in entries:
+                    return [(stream, eid.decode(), fields.get(b"request", b""), 1)]
+        return []
 
-    def renew(self, consumer: str, entry_ids: list[str]) -> None:
-        if entry_ids:
-            self.r.xclaim(self.keys.frontier, WORKERS_GROUP, consumer, min_idle_time=0,
-                          message_ids=entry_ids, justid=True)
+    def renew(self, consumer: str, leases: list[tuple[str, str]]) -> None:
+        by_stream: dict[str, list[str]] = {}
+        for stream, eid in leases:
+            by_stream.setdefault(stream, []).append(eid)
+        for stream, ids in by_stream.items():
+            self.r.xclaim(stream, WORKERS_GROUP, consumer, min_idle_time=0, message_ids=ids,
+                          justid=True)
 
-    def complete(self, entry_id: str, result: bytes, body: bytes) -> None:
+    def complete(self, stream: str, entry_id: str, result: bytes, body: bytes) -> None:
         """Send the result and release the lease, atomically."""
         pipe = self.r.pipeline(transaction=True)
         pipe.xadd(self.keys.results, {"result": result, "body": body})
-        pipe.xack(self.keys.frontier, WORKERS_GROUP, entry_id)
-        pipe.xdel(self.keys.frontier, entry_id)
+        pipe.xack(stream, WORKERS_GROUP, entry_id)
+        pipe.xdel(stream, entry_id)
         pipe.execute()
 
     def refuse(self, stream: str, group: str, entry_id: str, fields: dict, reason: str) -> None:
@@ -142,12 +186,19 @@ class Frontier:
         pipe.execute()
 
     def work_waiting(self) -> bool:
-        """Whether entries wait that no worker has taken (the group's lag)."""
-        for group in self.r.xinfo_groups(self.keys.frontier):
-            if group["name"] in (WORKERS_GROUP, WORKERS_GROUP.encode()):
-                lag = group.get("lag")
-                return lag is None or lag > 0
+        """Whether entries wait that no worker has taken (the groups' lag)."""
+        for netloc in self.hosts():
+            for group in self.r.xinfo_groups(self.keys.frontier(netloc)):
+                if group["name"] in (WORKERS_GROUP, WORKERS_GROUP.encode()):
+                    lag = group.get("lag")
+                    if lag is None or lag > 0:
+                        return True
         return False
+
+    def leased(self) -> int:
+        """Entries taken by some worker and not yet completed (theirs may have died)."""
+        return sum(int(self.r.xpending(self.keys.frontier(h), WORKERS_GROUP)["pending"])
+                   for h in self.hosts())
 
     # --- crawl state ----------------------------------------------------------------------
     def wait_config(self, timeout: float, poll: float = 0.5) -> bytes | None:

@@ -14,9 +14,12 @@ COORDINATOR_GROUP = "coordinator"
 class Keys:
     prefix: str
 
+    def frontier(self, netloc: str) -> str:   # one host's stream of requests (JSON)
+        return f"{self.prefix}:frontier:{netloc}"
+
     @property
-    def frontier(self) -> str:      # stream of requests (JSON), read by the workers' group
-        return f"{self.prefix}:frontier"
+    def frontier_hosts(self) -> str:  # set of the hosts that have a frontier stream
+        return f"{self.prefix}:frontier-hosts"
 
     @property
     def results(self) -> str:       # stream of results (JSON + body), read by the coordinator

@@ -32,10 +32,11 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import Base
 from scrapy_redis.scheduler import Scheduler
 
+from ingest.crawl import exitstatus
 from ingest.crawl.config import setting
 from ingest.crawl.distributed import codec
 from ingest.crawl.distributed.frontier import Frontier, connect
-from ingest.crawl.distributed.keys import Keys
+from ingest.crawl.distributed.keys import WORKERS_GROUP, Keys
 from ingest.crawl.distributed.ratelimit import SiteRateLimiter
 
 logger = logging.getLogger(__name__)
@@ -83,40 +84,54 @@ class WorkerLink:
         self.frontier.ensure_groups()
         self.consumer = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.lease_ms = int(setting(st, "INGEST_REDIS_LEASE_SECONDS") * 1000)
+        self.max_deliveries = setting(st, "INGEST_REDIS_MAX_DELIVERIES")
         self.poll = setting(st, "INGEST_REDIS_POLL_SECONDS")
-        self.leases: dict[str, float] = {}     # entry id -> when taken or last renewed
+        # (stream, entry id) -> when taken or last renewed
+        self.leases: dict[tuple[str, str], float] = {}
         self.last_reclaim = 0.0
         self.crawl_id: str | None = None
         self.loop = None
 
     def take(self):
-        """[(entry id, request bytes)], one at a time: a worker holds only what it fetches."""
+        """[(lease, request bytes)], one at a time: a worker holds only what it fetches."""
         now = time.monotonic()
         reclaim = None
         if now - self.last_reclaim >= self.lease_ms / 2000:
             self.last_reclaim = now
             reclaim = self.lease_ms
-        taken = self.frontier.take(self.consumer, 1, reclaim_ms=reclaim)
-        for eid, _data in taken:
-            self.leases[eid] = now
+        taken = []
+        for stream, eid, data, deliveries in self.frontier.take(self.consumer,
+                                                                 reclaim_ms=reclaim):
+            lease = (stream, eid)
+            self.leases[lease] = now
+            if deliveries > self.max_deliveries:
+                # Every worker that took it stopped before answering (a page that kills its
+                # fetcher): given up with the reason, not handed on forever.
+                self.refuse(lease, data, f"taken by {deliveries} workers, none of which "
+                                         f"answered (INGEST_REDIS_MAX_DELIVERIES "
+                                         f"{self.max_deliveries}); the page is left for a "
+                                         f"later crawl", failure="GaveUp")
+                continue
+            taken.append((lease, data))
         return taken
 
-    def refuse(self, entry_id: str, data: bytes, reason: str) -> None:
-        self.leases.pop(entry_id, None)
-        self.frontier.refuse(self.keys.frontier, "workers", entry_id, {b"request": data},
-                             reason)
+    def refuse(self, lease: tuple[str, str], data: bytes, reason: str,
+               failure: str = "RefusedEntry") -> None:
+        self.leases.pop(lease, None)
+        stream, entry_id = lease
+        self.frontier.refuse(stream, WORKERS_GROUP, entry_id, {b"request": data}, reason)
         claimed = codec.claimed_ids(data)
         if claimed is not None:
             # An entry that names a request id: should the coordinator wait for it, it hears
             # why it will never come, instead of waiting forever.
             self.frontier.r.xadd(self.keys.results, {"result": codec.encode_result(
                 codec.WireResult(id=claimed[0], crawl=claimed[1], worker=self.consumer,
-                                 failure={"type": "RefusedEntry", "message": reason})),
+                                 failure={"type": failure, "message": reason})),
                 "body": b""})
 
-    def send(self, entry_id: str, result: codec.WireResult, body: bytes) -> None:
-        self.frontier.complete(entry_id, codec.encode_result(result), body)
-        self.leases.pop(entry_id, None)
+    def send(self, lease: tuple[str, str], result: codec.WireResult, body: bytes) -> None:
+        self.frontier.complete(*lease, codec.encode_result(result), body)
+        self.leases.pop(lease, None)
         self.crawler.stats.inc_value("ingest/worker/results")
 
     def start(self) -> None:
@@ -142,6 +157,7 @@ class WorkerLink:
             logger.info("the coordinator has finished crawl %s and the frontier is empty: "
                         "worker done", self.crawl_id)
             self.stop()
+            self.crawler.stats.set_value(exitstatus.WORK_DONE_KEY, 1)
             deferred_from_coro(engine.close_spider_async(reason="finished"))
             return
         slot.nextcall.schedule()     # new entries are found without waiting for a heartbeat
@@ -149,7 +165,8 @@ class WorkerLink:
     def finished(self) -> bool:
         done = self.frontier.r.get(self.keys.done)
         return (done is not None and self.crawl_id is not None
-                and done.decode() == self.crawl_id and not self.frontier.work_waiting())
+                and done.decode() == self.crawl_id and not self.frontier.work_waiting()
+                and not self.frontier.leased())
 
 
 class FrontierQueue(Base):
@@ -168,14 +185,14 @@ class FrontierQueue(Base):
                         "decides what is fetched")
 
     def pop(self, timeout=0):
-        for entry_id, data in self.link.take():
+        for lease, data in self.link.take():
             try:
                 wire = codec.decode_request(data)
             except codec.CodecError as exc:
-                self.link.refuse(entry_id, data, str(exc))
+                self.link.refuse(lease, data, str(exc))
                 self.spider.crawler.stats.inc_value("ingest/worker/refused")
                 continue
-            return self.spider.request_from_wire(wire, entry_id)
+            return self.spider.request_from_wire(wire, lease)
         return None
 
     def clear(self):
