@@ -58,8 +58,10 @@ def test_two_workers_store_the_records_of_a_single_process_crawl(tmp_path, two_s
         site.reset_counts()
 
     cluster = cluster_factory(sites_file)
-    coordinator = cluster.coordinator()
     workers = [cluster.worker(), cluster.worker()]
+    wait_until(lambda: all("waiting for work" in cluster.log(w) for w in workers), timeout=60,
+               what="both workers to be up")
+    coordinator = cluster.coordinator()
     assert cluster.wait(coordinator) == 0, cluster.log(coordinator)[-3000:]
     for w in workers:
         assert cluster.wait(w) == 0, cluster.log(w)[-3000:]
@@ -168,8 +170,10 @@ def test_one_request_rate_per_site_whatever_the_number_of_workers(one_site, clus
     cluster = cluster_factory(sites_file, settings={"DOWNLOAD_DELAY": str(interval),
                                                     "RANDOMIZE_DOWNLOAD_DELAY": "False",
                                                     "CONCURRENT_REQUESTS": "1"})
-    coordinator = cluster.coordinator()
     procs = [cluster.worker() for _ in range(workers)]
+    wait_until(lambda: all("waiting for work" in cluster.log(w) for w in procs), timeout=60,
+               what="every worker to be up")          # so that each can take part
+    coordinator = cluster.coordinator()
     assert cluster.wait(coordinator) == 0, cluster.log(coordinator)[-3000:]
     for w in procs:
         assert cluster.wait(w) == 0, cluster.log(w)[-3000:]

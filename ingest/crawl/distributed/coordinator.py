@@ -172,7 +172,7 @@ class Hub:
     def resumed_requests(self):
         """The requests a killed coordinator had sent, to wait for once more."""
         sp = self.spider
-        for request_id, wire in self.resumed.items():
+        for request_id, wire in list(self.resumed.items()):
             callback = getattr(sp, wire.callback)
             errback = sp.on_robots_error if wire.callback == "parse_robots" else sp.on_error
             site = wire.meta.get(PAGE_META)

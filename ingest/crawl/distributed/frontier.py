@@ -124,10 +124,11 @@ class Frontier:
         return self.r.hlen(self.keys.inflight)
 
     # --- worker side ----------------------------------------------------------------------
-    def take(self, consumer: str, *, reclaim_ms: int | None):
+    def take(self, consumer: str, *, reclaim_ms: int | None, busy=None):
         """[(stream, entry id, request bytes, deliveries)], at most one: a lease whose
         holder went silent first (when ``reclaim_ms`` is given, with how many workers have
-        taken it), else a new entry of the host whose rate-limit slot comes soonest."""
+        taken it), else a new entry of the host this worker holds fewest leases of
+        (``busy``: stream -> count) and, among those, whose rate-limit slot comes soonest."""
         hosts = self.hosts()
         if reclaim_ms is not None:
             for netloc in hosts:
@@ -144,11 +145,14 @@ class Frontier:
                     logger.info("took over frontier entry %s from a worker whose lease ran "
                                 "out (taken %d times)", eid.decode(), deliveries)
                     return [(stream, eid.decode(), fields.get(b"request", b""), deliveries)]
+        hosts = [h for h, lag in zip(hosts, self._lags(hosts)) if lag]
         if not hosts:
             return []
         # Soonest free slot first (ratelimit.SiteRateLimiter's keys), ties in random order.
         slots = self.r.mget([self.keys.rate(h) for h in hosts])
-        order = sorted(zip(hosts, slots), key=lambda hs: (int(hs[1] or 0), random.random()))
+        busy = busy or {}
+        order = sorted(zip(hosts, slots), key=lambda hs: (
+            busy.get(self.keys.frontier(hs[0]), 0), int(hs[1] or 0), random.random()))
         for netloc, _slot in order:
             stream = self.keys.frontier(netloc)
             got = self.r.xreadgroup(WORKERS_GROUP, consumer, {stream: ">"}, count=1)
@@ -185,15 +189,22 @@ class Frontier:
         pipe.xdel(stream, entry_id)
         pipe.execute()
 
+    def _lags(self, hosts: list[str]) -> list[bool]:
+        """For each host, whether its stream has entries no worker has taken (one round
+        trip for all)."""
+        pipe = self.r.pipeline(transaction=False)
+        for netloc in hosts:
+            pipe.xinfo_groups(self.keys.frontier(netloc))
+        found = []
+        for groups in pipe.execute():
+            lag = next((g.get("lag") for g in groups
+                        if g["name"] in (WORKERS_GROUP, WORKERS_GROUP.encode())), 0)
+            found.append(lag is None or lag > 0)
+        return found
+
     def work_waiting(self) -> bool:
         """Whether entries wait that no worker has taken (the groups' lag)."""
-        for netloc in self.hosts():
-            for group in self.r.xinfo_groups(self.keys.frontier(netloc)):
-                if group["name"] in (WORKERS_GROUP, WORKERS_GROUP.encode()):
-                    lag = group.get("lag")
-                    if lag is None or lag > 0:
-                        return True
-        return False
+        return any(self._lags(self.hosts()))
 
     def leased(self) -> int:
         """Entries taken by some worker and not yet completed (theirs may have died)."""

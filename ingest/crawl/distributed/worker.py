@@ -100,8 +100,14 @@ class WorkerLink:
             self.last_reclaim = now
             reclaim = self.lease_ms
         taken = []
+        # A worker spreads what it holds over hosts: several leases of one host would only
+        # wait for that host's slots in turn while other hosts' slots go unused.
+        busy: dict[str, int] = {}
+        for stream, _eid in self.leases:
+            busy[stream] = busy.get(stream, 0) + 1
         for stream, eid, data, deliveries in self.frontier.take(self.consumer,
-                                                                 reclaim_ms=reclaim):
+                                                                 reclaim_ms=reclaim,
+                                                                 busy=busy):
             lease = (stream, eid)
             self.leases[lease] = now
             if deliveries > self.max_deliveries:
