@@ -117,6 +117,7 @@ class Hub:
         self.items: dict[str, str] = {}              # article URL -> request id
         self.ready: list[str] = []                   # done; acknowledged after the next commit
         self.read_pending = True
+        self.cpu_at_open = time.process_time()
         self.forever = bool(getattr(spider, "forever", False))
         self.reseed_seconds = setting(st, "INGEST_REDIS_RESEED_SECONDS")
         self.seeded_at = time.monotonic()
@@ -323,20 +324,27 @@ class Hub:
                 return pipe
         return None
 
-    def acknowledge(self) -> int:
-        """Commit the store's pending rows, then acknowledge the results they came from."""
+    def acknowledge(self, *, closing: bool = False) -> int:
+        """Commit the store's pending rows, then acknowledge the results they came from.
+        Once the pipelines have closed (``closing``) everything is committed already."""
         # The coordinator's own CPU since the crawl opened (start-up excluded): with the
         # results count, its storing rate (bench/distributed.py).
         self.crawler.stats.set_value("ingest/coordinator/cpu_seconds",
                                      round(time.process_time() - self.cpu_at_open, 3))
         if not self.ready:
             return 0
-        ready, self.ready = self.ready, []
         store = self._writer()
-        if store is not None and store.writer is not None:
-            store.writer.flush()
-            if store.storage_failed:   # nothing acknowledged: a restart reads them again
+        if store is not None and store.storage_failed:
+            return 0                   # nothing acknowledged: a restart reads them again
+        if not closing:
+            if store is None or store.writer is None:
+                # No batch to commit now (the store pipeline changed shape?): keep them
+                # until the pipelines have closed, never acknowledge before the commit.
                 return 0
+            store.writer.flush()
+            if store.storage_failed:
+                return 0
+        ready, self.ready = self.ready, []
         for request_id in ready:
             self.frontier.ack_result(self.entry_of.pop(request_id), request_id)
         return len(ready)
@@ -345,7 +353,7 @@ class Hub:
         for loop in (self.loop, getattr(self, "ack_loop", None)):
             if loop is not None and loop.running:
                 loop.stop()
-        self.acknowledge()   # the pipelines have closed: everything is committed
+        self.acknowledge(closing=True)   # the pipelines have closed: all is committed
         if reason == "finished" and not self.waiting and not self.frontier.backlog():
             self.frontier.r.set(self.keys.done, self.crawl_id)
             logger.info("crawl %s finished: workers may stop", self.crawl_id)
