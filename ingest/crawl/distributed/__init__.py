@@ -12,6 +12,22 @@ Roles (README "Crawling from several machines"):
   single-machine crawl's own, unchanged.
 
 Everything in Redis is JSON (``codec``), validated when read: a malformed or hostile entry is
-refused with a logged reason, never executed. scrapy-redis pickles requests, so its queues
-are subclassed here with JSON ones (``worker``).
+refused with a logged reason, never executed.
+
+What of scrapy-redis 0.9.1 is used, and what not (with Scrapy 2.19):
+
+- its ``Scheduler`` (subclassed: ``worker.WorkerScheduler``), with a queue subclassing its
+  ``queue.Base`` (``worker.FrontierQueue``: leased JSON stream entries instead of pickled
+  list items, which ``kill -9`` lost) and a dupefilter subclassing its ``RFPDupeFilter`` (its
+  Scheduler crashes with any other: it calls ``from_settings``, gone from Scrapy's own);
+  SCHEDULER_PERSIST is forced on and ``clear`` does nothing (its default deleted the shared
+  queue whenever one worker closed);
+- not ``RedisSpider``: its ``start_requests`` is never called by Scrapy 2.16+, and its
+  ``make_request_from_data`` turns every JSON key into form data (no headers, so no
+  conditional GET); the worker spider is the news spider fed by the scheduler instead;
+- not ``RedisPipeline``: its ``process_item`` returns a Deferred from a thread (deprecated),
+  and a result must go out in the same transaction that releases its lease
+  (``frontier.Frontier.complete``), which a pipeline cannot see;
+- not its dupefilter's memory: fingerprints that never expire kept a lost request from ever
+  being fetched again. The coordinator decides what is fetched (``ingest.crawl.schedule``).
 """

@@ -23,6 +23,7 @@ import logging
 import time
 import uuid
 
+import redis
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
@@ -216,11 +217,17 @@ class Hub:
         self.cpu_at_open = time.process_time()
         self.loop = create_looping_call(self.read)
         self.loop.start(self.poll, now=True)
-        self.ack_loop = create_looping_call(self.acknowledge)
+        self.ack_loop = create_looping_call(self._acknowledge_tick)
         self.ack_loop.start(setting(self.crawler.settings, "INGEST_STORE_FLUSH_SECONDS"),
                             now=False)
 
     def read(self) -> None:
+        try:
+            self._read()
+        except redis.RedisError as exc:   # a blip: results wait in Redis for the next tick
+            logger.warning("Redis: %s; reading results again in %.1fs", exc, self.poll)
+
+    def _read(self) -> None:
         entries = self.frontier.read_results(self.consumer, pending=self.read_pending,
                                              count=RESULTS_PER_READ)
         if self.read_pending and not entries:
@@ -324,6 +331,12 @@ class Hub:
                 return pipe
         return None
 
+    def _acknowledge_tick(self) -> None:
+        try:
+            self.acknowledge()
+        except redis.RedisError as exc:   # unacknowledged results are read again, no loss
+            logger.warning("Redis: %s; acknowledging again later", exc)
+
     def acknowledge(self, *, closing: bool = False) -> int:
         """Commit the store's pending rows, then acknowledge the results they came from.
         Once the pipelines have closed (``closing``) everything is committed already."""
@@ -344,10 +357,14 @@ class Hub:
             store.writer.flush()
             if store.storage_failed:
                 return 0
-        ready, self.ready = self.ready, []
-        for request_id in ready:
-            self.frontier.ack_result(self.entry_of.pop(request_id), request_id)
-        return len(ready)
+        count = 0
+        while self.ready:   # one at a time: a Redis error leaves the rest for the next tick
+            request_id = self.ready[0]
+            self.frontier.ack_result(self.entry_of[request_id], request_id)
+            del self.entry_of[request_id]
+            self.ready.pop(0)
+            count += 1
+        return count
 
     def _closed(self, spider=None, reason=None):
         for loop in (self.loop, getattr(self, "ack_loop", None)):

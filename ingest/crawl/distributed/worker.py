@@ -23,6 +23,7 @@ import time
 import uuid
 from collections import deque
 
+import redis
 import scrapy
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.utils.asyncio import create_looping_call
@@ -149,6 +150,12 @@ class WorkerLink:
             self.loop.stop()
 
     def tick(self) -> None:
+        try:
+            self._tick()
+        except redis.RedisError as exc:   # a blip: the loop goes on, leases are renewed later
+            logger.warning("Redis: %s; trying again in %.1fs", exc, self.poll)
+
+    def _tick(self) -> None:
         now = time.monotonic()
         stale = [eid for eid, at in self.leases.items() if now - at >= self.lease_ms / 3000]
         if stale:
@@ -191,7 +198,12 @@ class FrontierQueue(Base):
                         "decides what is fetched")
 
     def pop(self, timeout=0):
-        for lease, data in self.link.take():
+        try:
+            taken = self.link.take()
+        except redis.RedisError as exc:
+            logger.warning("Redis: %s; no new work taken this time", exc)
+            return None
+        for lease, data in taken:
             try:
                 wire = codec.decode_request(data)
             except codec.CodecError as exc:
