@@ -85,6 +85,34 @@ INGEST_SITE_MAX_SECONDS = 0
 # holds the write transaction open. 0 = no wait.
 INGEST_TEST_WRITE_PAUSE = 0.0
 
+# --- crawling from several machines (README "Crawling from several machines") -----------
+# Set (redis://HOST:6379/0, rediss:// for TLS, a password as redis://:PASSWORD@HOST) to make
+# `scrapy crawl news` a worker: it takes requests from the shared frontier in that Redis,
+# fetches and extracts them and sends the results to the coordinator (`ingest coordinate`);
+# no database. Empty: the single-machine crawl.
+INGEST_REDIS_URL = ""
+# Prefix of every Redis key of one distributed crawl: two crawls on one Redis need two.
+INGEST_REDIS_PREFIX = "ingest"
+# A request a worker took comes back to the frontier after this many seconds without word from
+# that worker (killed, cut off): a live worker renews its leases every third of it. Longer
+# than a slow page (DOWNLOAD_TIMEOUT) is not needed, since renewal covers those.
+INGEST_REDIS_LEASE_SECONDS = 30.0
+# A request taken by this many workers, none of which answered (each killed or cut off while
+# fetching it: a page that crashes its fetcher), is given up and recorded as an error, instead
+# of being handed on forever; the next crawl tries it again.
+INGEST_REDIS_MAX_DELIVERIES = 5
+# How often a worker looks for new work when idle and renews leases, and how often the
+# coordinator reads results: a tenth of a page's fetch time.
+INGEST_REDIS_POLL_SECONDS = 0.1
+# Requests the coordinator keeps on the frontier at once: enough for every worker's
+# concurrency, few enough that the coordinator's scheduler still orders the rest by priority.
+INGEST_REDIS_WINDOW = 256
+# How long a worker started before any coordinator waits for the crawl's configuration.
+INGEST_REDIS_CONFIG_WAIT_SECONDS = 3600.0
+# `ingest coordinate --forever`: seconds between two seedings of the frontier (start pages,
+# feeds, sitemaps, URLs due by the revisit policy).
+INGEST_REDIS_RESEED_SECONDS = 300.0
+
 # --- politeness -------------------------------------------------------------------------
 # Say who we are and where to read about us; publishers block anonymous scrapers.
 USER_AGENT = "news-ingest/0.1 (article indexer; +https://github.com/news-ingest/news-ingest)"

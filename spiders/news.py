@@ -27,6 +27,7 @@ from scrapy.http import HtmlResponse
 from twisted.python.failure import Failure
 
 from ingest.crawl import priority, signals
+from ingest.crawl.analysis import PageAnalysis
 from ingest.crawl.budget import BudgetSpent
 from ingest.crawl.carry import attach
 from ingest.crawl.config import setting
@@ -54,8 +55,27 @@ DEFAULT_DENY = (
 
 
 
+def site_link_extractors(profiles: dict[str, SiteProfile]) -> dict[str, TreeLinkExtractor]:
+    """Per site, the extractor of the links to follow (allow/deny, the site's hosts), over
+    the page's own tree (ingest.crawl.links)."""
+    return {name: TreeLinkExtractor(allow=p.allow, deny=list(p.deny) + list(DEFAULT_DENY),
+                                    allow_domains=p.netlocs, unique=True)
+            for name, p in profiles.items()}
+
+
 class NewsSpider(scrapy.Spider):
     name = "news"
+    # "local": the single-machine crawl, or a worker when INGEST_REDIS_URL is set
+    # (spiders/distributed.py has the worker and the coordinator).
+    role = "local"
+
+    @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        if cls.role in ("local", "worker") and settings.get("INGEST_REDIS_URL"):
+            from ingest.crawl.distributed.worker import worker_settings
+
+            settings.setdict(worker_settings(settings), priority="spider")
 
     def __init__(self, site: str | None = None, start: str | None = None,
                  sites_file: str | None = None, *args, **kwargs):
@@ -78,15 +98,15 @@ class NewsSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
+        if cls.role == "local" and crawler.settings.get("INGEST_REDIS_URL"):
+            from spiders.distributed import WorkerSpider
+
+            return WorkerSpider.from_crawler(crawler, *args, **kwargs)
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.profiles = spider._load_profiles(crawler.settings)
         hosts = sorted({h for p in spider.profiles.values() for h in p.hosts})
         spider.allowed_domains = hosts
-        spider.link_extractors = {
-            name: TreeLinkExtractor(allow=p.allow, deny=list(p.deny) + list(DEFAULT_DENY),
-                                    allow_domains=p.netlocs, unique=True)
-            for name, p in spider.profiles.items()
-        }
+        spider.link_extractors = site_link_extractors(spider.profiles)
         db = crawler.settings.get("INGEST_DB")
         # Learned site templates (ingest.store.templates), applied to every page of the crawl.
         spider.learn_templates = setting(crawler.settings, "INGEST_TEMPLATES")
@@ -305,45 +325,62 @@ class NewsSpider(scrapy.Spider):
                           f"not HTML ({response.headers.get('Content-Type', b'?').decode()})",
                           response.status)
             return
+        page = self.analyse(response, site, profile)
+        yield from self.route(response, site, page)
+
+    def analyse(self, response, site: str, profile: SiteProfile) -> PageAnalysis:
+        """Feeds, page kind, article and links of an HTML page: no database, so a
+        distributed worker runs this and the coordinator ``route``s what it found."""
+        found = PageAnalysis()
         # The page parsed once (ingest.extract.page), from its bytes so that UTF-8 pages skip
         # decoding: its feed links, links to follow, kind, record and template fingerprints
         # all come from this tree. Links are read before extraction strips it.
         deadline = Deadline(self.extract_timeout) if self.extract_timeout > 0 else None
         page = parse_page(response.body, response.url,
                           content_type=_header(response, "Content-Type"))
-        for feed in feed_links(tree_selector(page.root), response.url):
-            if self._on_host(site, feed):
-                yield from self.discovery_request(feed, site)
-        links = []
+        found.feeds = list(feed_links(tree_selector(page.root), response.url))
         if response.meta.get("depth", 0) < profile.max_depth:
-            links = self.link_extractors[site].extract_tree_links(
-                page.root, response.url, response.body, response.encoding)
+            found.links = [link.url for link in self.link_extractors[site].extract_tree_links(
+                page.root, response.url, response.body, response.encoding)]
         kind = classify(page.root, page.url, tuple(profile.article_urls),
                         metadata=page.metadata)
         if kind.kind == LISTING:
-            self.crawler.stats.inc_value("ingest/pages/listing")
-            self._outcome(response.url, "skipped",
-                          f"listing page ({kind.reason}): links followed, not stored",
-                          response.status)
+            found.listing = kind.reason
         else:
             try:
-                found = extract_page(page, profile, fetched_at=datetime.now(timezone.utc),
-                                     template=self.templates.get(site_of(response.url)),
-                                     deadline=deadline, body_model=self.body_model,
-                                     fingerprints=self.learn_templates)
+                extraction = extract_page(page, profile, fetched_at=datetime.now(timezone.utc),
+                                          template=self.templates.get(site_of(response.url)),
+                                          deadline=deadline, body_model=self.body_model,
+                                          fingerprints=self.learn_templates)
             except ExtractionTimeout as exc:
-                self.crawler.stats.inc_value("ingest/pages/extract_timeout")
-                self._outcome(response.url, "error", str(exc), response.status)
+                found.extract_error = str(exc)
             else:
-                # The page travels with its item to the store pipeline (ingest.crawl.carry).
-                yield attach(found.article, CrawledPage(
-                    body=response.body, status=response.status,
-                    headers={n: v for n in KEPT_HEADERS if (v := _header(response, n))},
-                    fetched_at=found.article.fetched_at, fingerprints=found.fingerprints))
-        del page  # the links are read: the tree can go before the requests are made
-        for link in links:
-            yield from self.maybe_page(link.url, site, priority=priority.link_priority(
-                link.url, self.shapes[site], listing_hint=link.url in self.listings[site]))
+                found.article, found.fingerprints = extraction.article, extraction.fingerprints
+        return found
+
+    def route(self, response, site: str, page: PageAnalysis):
+        """What the crawl does with an analysed page: feeds to read, the article to store,
+        links to schedule (against the database)."""
+        for feed in page.feeds:
+            if self._on_host(site, feed):
+                yield from self.discovery_request(feed, site)
+        if page.listing is not None:
+            self.crawler.stats.inc_value("ingest/pages/listing")
+            self._outcome(response.url, "skipped",
+                          f"listing page ({page.listing}): links followed, not stored",
+                          response.status)
+        elif page.extract_error is not None:
+            self.crawler.stats.inc_value("ingest/pages/extract_timeout")
+            self._outcome(response.url, "error", page.extract_error, response.status)
+        elif page.article is not None:
+            # The page travels with its item to the store pipeline (ingest.crawl.carry).
+            yield attach(page.article, CrawledPage(
+                body=response.body, status=response.status,
+                headers={n: v for n in KEPT_HEADERS if (v := _header(response, n))},
+                fetched_at=page.article.fetched_at, fingerprints=page.fingerprints))
+        for url in page.links:
+            yield from self.maybe_page(url, site, priority=priority.link_priority(
+                url, self.shapes[site], listing_hint=url in self.listings[site]))
 
     def on_error(self, failure: Failure):
         request = failure.request

@@ -49,9 +49,11 @@ class Hit:
 class TestSite:
     __test__ = False  # not a pytest test class
 
-    def __init__(self):
+    def __init__(self, host: str = "127.0.0.1"):
+        self.host = host                      # any 127.0.0.x: one "machine" per site
         self.resources: dict[str, Resource] = {}
         self.hits: list[Hit] = []
+        self.arrivals: list[tuple[str, float]] = []   # (path, monotonic time it arrived)
         self.delays: dict[str, float] = {}   # path prefix -> seconds before answering
         self.faults: dict[str, object] = {}  # path -> callable(handler) answering itself
         self.holds: dict[str, int] = {}      # path prefix -> answer this many, then hold
@@ -109,6 +111,7 @@ class TestSite:
     def reset_counts(self) -> None:
         with self.lock:
             self.hits.clear()
+            self.arrivals.clear()
 
     # --- serving --------------------------------------------------------------------------
 
@@ -124,10 +127,10 @@ class TestSite:
             def do_GET(self):  # noqa: N802 - http.server's name
                 site._answer(self)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((self.host, 0), Handler)
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self.base_url = f"http://{self.host}:{self.server.server_address[1]}/"
         return self.base_url
 
     def stop(self) -> None:
@@ -145,6 +148,8 @@ class TestSite:
 
     def _answer(self, handler: BaseHTTPRequestHandler) -> None:
         path = urlsplit(handler.path).path
+        with self.lock:
+            self.arrivals.append((path, time.monotonic()))
         for prefix, seconds in self.delays.items():
             if path.startswith(prefix):
                 time.sleep(seconds)

@@ -10,6 +10,7 @@ import click
 from itemadapter import ItemAdapter
 
 from ingest import settings
+from ingest.cli import coordinate as cli_coordinate
 from ingest.cli import data as cli_data
 from ingest.cli import frontier as cli_frontier
 from ingest.cli import runs as cli_runs
@@ -201,6 +202,7 @@ def sites_check(path: Path | None):
     click.echo(f"{path}: {len(profiles)} sites, ok")
 
 
+main.add_command(cli_coordinate.coordinate)  # `ingest coordinate`: several machines
 main.add_command(cli_frontier.frontier)  # `ingest frontier`: the revisit policy, per site
 main.add_command(cli_runs.runs)  # `ingest runs`: recent crawl runs with their stats
 

@@ -31,6 +31,9 @@ REQUESTED_KEY = "ingest/exit_status"
 REASON_KEY = "ingest/exit_reason"
 #: stats key the crawl report (ingest.crawl.crawlreport) counts page responses under.
 FETCHED_KEY = "ingest/pages/fetched"
+#: stats key a distributed worker sets when it ended because the coordinator finished: a
+#: worker that found no work left is not a crawl that could fetch nothing.
+WORK_DONE_KEY = "ingest/worker/crawl_finished"
 
 
 def request_status(crawler, code: int, reason: str) -> None:
@@ -46,7 +49,7 @@ def crawl_status(stats: dict) -> tuple[int, str | None]:
     requested = stats.get(REQUESTED_KEY) or OK
     if requested:
         return requested, stats.get(REASON_KEY)
-    if not stats.get(FETCHED_KEY):
+    if not stats.get(FETCHED_KEY) and not stats.get(WORK_DONE_KEY):
         return NOTHING_FETCHED, ("nothing could be fetched: no site answered (see the "
                                  "failed pages above); exit status 1")
     return OK, None
