@@ -32,6 +32,10 @@ INGEST_TEMPLATE_MIN_PAGES = 5
 # Two bodies with at least this estimated Jaccard similarity (MinHash over 5-word shingles)
 # are one article: the later is linked to the original (articles.duplicate_of).
 INGEST_DUPLICATE_SIMILARITY = 0.8
+# `ingest stats` compares each site's articles of this many days before its newest one with its
+# history: a markup change shows in the next crawls, a week of articles is enough to see it
+# and recent enough to act on.
+INGEST_STATS_RECENT_DAYS = 7
 # The store pipeline commits articles in batches of this many (1 = one transaction each): a
 # batch is several times faster (bench/store.py). An item counts as scraped only once its
 # batch has committed, so a kill loses nothing acknowledged (pipelines/batching.py).

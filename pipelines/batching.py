@@ -24,12 +24,12 @@ an ``error`` with the reason, while the rest of the batch commits.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable
 
 from twisted.internet.defer import Deferred
 
 from ingest.store.crawlwrite import CrawledPage, WriteOptions, write_crawled_article
+from ingest.store.errors import DatabaseError
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ class BatchWriter:
                             self.store, record, page, page=crawled, run_id=self.run_id,
                             page_outcomes=self.page_outcomes, options=self.options,
                             pause=self.pause)
-                    except sqlite3.Error as exc:  # this record only: its savepoint rolled back
+                    except DatabaseError as exc:  # this record only: its savepoint rolled back
                         failed.append((d, exc))
                         if self.on_error:
                             self.on_error(exc)

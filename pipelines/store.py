@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import sqlite3
 import sys
 import time
 
@@ -34,8 +33,10 @@ from ingest.crawl.config import setting
 from ingest.crawl.meta import PAGE_META
 from ingest.store import Store, storage_failure, utcnow_iso
 from ingest.store.crawlwrite import WriteOptions
-from ingest.store.runs import note_stop_reason
+from ingest.store.errors import DatabaseError
+from ingest.store.runs import mark_run_stopped
 from ingest.store.templates import refresh_templates
+from ingest.store.thresholds import check_thresholds
 from pipelines.batching import BatchWriter
 
 logger = logging.getLogger(__name__)
@@ -80,15 +81,8 @@ class StorePipeline:
         min_share = setting(settings, "INGEST_TEMPLATE_MIN_SHARE")
         min_pages = setting(settings, "INGEST_TEMPLATE_MIN_PAGES")
         threshold = setting(settings, "INGEST_DUPLICATE_SIMILARITY")
-        if not 0 < min_share <= 1:
-            raise ValueError(f"INGEST_TEMPLATE_MIN_SHARE must be in (0, 1], got "
-                             f"{min_share}; e.g. -s INGEST_TEMPLATE_MIN_SHARE=0.5")
-        if min_pages < 2:
-            raise ValueError(f"INGEST_TEMPLATE_MIN_PAGES must be at least 2, got "
-                             f"{min_pages}; e.g. -s INGEST_TEMPLATE_MIN_PAGES=5")
-        if not 0 < threshold <= 1:
-            raise ValueError(f"INGEST_DUPLICATE_SIMILARITY must be in (0, 1], got {threshold}; "
-                             f"e.g. -s INGEST_DUPLICATE_SIMILARITY=0.8")
+        check_thresholds(template_min_share=min_share, template_min_pages=min_pages,
+                         duplicate_similarity=threshold)
         pipe = cls(crawler, settings.get("INGEST_DB"),
                    batch=setting(settings, "INGEST_STORE_BATCH"),
                    flush_seconds=setting(settings, "INGEST_STORE_FLUSH_SECONDS"),
@@ -153,7 +147,7 @@ class StorePipeline:
         try:
             self.store.finish_run(self.run_id, stats=stats,
                                   status="finished" if reason == "finished" else str(reason))
-        except sqlite3.Error as exc:  # the run row cannot be closed: said, and exit non-zero
+        except DatabaseError as exc:  # the run row cannot be closed: said, and exit non-zero
             self.write_failed(exc)
             if not self.storage_failed:
                 raise
@@ -171,7 +165,7 @@ class StorePipeline:
             try:
                 found = refresh_templates(self.store, site, min_share=self.min_share,
                                           min_pages=self.min_pages)
-            except sqlite3.Error as exc:
+            except DatabaseError as exc:
                 # The articles are stored with their fingerprints: the site's next crawl
                 # (or `ingest reextract`) recounts them.
                 self.write_failed(exc)
@@ -215,8 +209,8 @@ class StorePipeline:
 
     def item_error(self, item, response=None, spider=None, failure=None):
         """A pipeline raised (not DropItem): the page is recorded as an error, not lost."""
-        if failure is not None and isinstance(failure.value, sqlite3.Error):
-            self.write_failed(failure.value)
+        if failure is not None and isinstance(failure.value, DatabaseError):
+            self.write_failed(failure.value)   # e.g. the raw pages pipeline on a full disk
         url = getattr(item, "url", None)
         if url is not None:
             self._finish_page(url, outcome="error", reason=_failure_reason("pipeline", failure),
@@ -233,7 +227,7 @@ class StorePipeline:
         # none: a crawl stopped by Ctrl-C/SIGTERM ("shutdown") gets its real reason here.
         if reason and reason != "finished" and self.run_id is not None \
                 and not self.storage_failed:
-            note_stop_reason(self.db_path, self.run_id, str(reason))
+            mark_run_stopped(self.db_path, self.run_id, str(reason))
 
     def page_outcome(self, url, outcome, reason=None, status=None):
         if outcome == "not_modified":

@@ -341,7 +341,8 @@ def test_recrawl_of_changed_page_updates_search_and_cursor(tmp_path):
     second = read_jsonl(export(db, tmp_path / "2.jsonl", "jsonl", cursor="job").path)
     assert [r["canonical_url"] for r in second] == [changed]
     assert "furloughs" in second[0]["body_text"]
-    assert list(iter_records(sqlite3.connect(db), after_seq=10**9)) == []
+    with Store(db) as store:
+        assert list(iter_records(store, after_seq=10**9)) == []
 
 
 def test_parquet_without_pyarrow_names_the_extra(db, tmp_path, monkeypatch):

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from ingest.cli import main
+from ingest.settings import INGEST_STATS_RECENT_DAYS
 from ingest.jobs.stats import FIELD_CHECKS, site_stats
 from ingest.store import Store
 
@@ -43,7 +44,7 @@ def db(tmp_path):
 
 def test_coverage_and_warning_on_a_markup_change(db):
     with Store(db) as st:
-        stats = {s.site: s for s in site_stats(st.conn)}
+        stats = {s.site: s for s in site_stats(st, recent_days=INGEST_STATS_RECENT_DAYS)}
     ex = stats["example.com"]
     assert (ex.articles, ex.recent_articles, ex.history_articles) == (38, 8, 30)
     assert ex.history["authors"] == 1.0 and ex.recent["authors"] == 0.0
@@ -57,14 +58,14 @@ def test_coverage_and_warning_on_a_markup_change(db):
 def test_no_warning_without_enough_history(db):
     with Store(db) as st:
         # A window of 60 days makes everything "recent": nothing to compare with.
-        assert all(not s.warnings for s in site_stats(st.conn, recent_days=60))
+        assert all(not s.warnings for s in site_stats(st, recent_days=60))
 
 
 def test_overall_coverage_agrees_with_the_field_coverage_view(db):
     with Store(db) as st:
         view = {r[0]: r for r in st.conn.execute(
             f"SELECT site, articles, {', '.join(FIELD_CHECKS)} FROM field_coverage")}
-        for s in site_stats(st.conn):
+        for s in site_stats(st, recent_days=INGEST_STATS_RECENT_DAYS):
             assert view[s.site][1] == s.articles
             for i, f in enumerate(FIELD_CHECKS, start=2):
                 assert view[s.site][i] == pytest.approx(s.coverage[f], abs=0.0005), (s.site, f)

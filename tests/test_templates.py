@@ -16,7 +16,8 @@ from ingest.extract.template import (
     normalise_text,
     page_blocks,
 )
-from ingest.jobs.reextract import reextract
+from ingest import settings
+from ingest.jobs.reextract import reextract as run_reextract
 from ingest.sites import SiteProfile
 from ingest.store import Store
 from ingest.store.duplicates import link_duplicates
@@ -39,6 +40,16 @@ def _build_module():
 
 BUILD = _build_module()
 
+# The project's settings, as the CLI passes them (the library has no defaults of its own).
+TEMPLATE = {"min_share": settings.INGEST_TEMPLATE_MIN_SHARE,
+            "min_pages": settings.INGEST_TEMPLATE_MIN_PAGES}
+THRESHOLD = settings.INGEST_DUPLICATE_SIMILARITY
+
+
+def reextract(db, **kwargs):
+    return run_reextract(db, **{**TEMPLATE, "min_words": settings.INGEST_MIN_WORDS,
+                                "duplicate_threshold": THRESHOLD, **kwargs})
+
 
 def article_pages():
     return [(SITE / a[1] / f"{a[0]}.html", f"{BASE}{a[1]}/{a[0]}.html", a)
@@ -58,7 +69,7 @@ def learn(store, pages=None):
     for path, url, _art in pages or article_pages():
         record_page_blocks(store, url, page_blocks(path.read_text(), url),
                            seen_at="2026-11-27T00:00:00+00:00")
-    return refresh_templates(store, "circuitledger.test")
+    return refresh_templates(store, "circuitledger.test", **TEMPLATE)
 
 
 CHROME = ("Cloudnest Pro", "Subscribe to our newsletter", "Meet the writer")
@@ -215,8 +226,9 @@ def test_share_and_minimum_pages(tmp_path):
         assert learn(store, few)["template_blocks"] == 0  # 4 pages < 5 minimum
         found = refresh_templates(store, "circuitledger.test", min_share=0.5, min_pages=2)
         assert found["template_blocks"] >= 3 and found["pages_needed"] == 2
-        with pytest.raises(ValueError, match="min share"):
-            refresh_templates(store, "circuitledger.test", min_share=1.5)
+        with pytest.raises(ValueError, match=r"INGEST_TEMPLATE_MIN_SHARE must be in \(0, 1\], "
+                                             r"got 1.5; e.g. -s INGEST_TEMPLATE_MIN_SHARE=0.5"):
+            refresh_templates(store, "circuitledger.test", min_share=1.5, min_pages=5)
 
 
 def test_a_changed_page_is_recounted(tmp_path):
@@ -225,7 +237,7 @@ def test_a_changed_page_is_recounted(tmp_path):
         path, url, _ = article_pages()[0]
         html = path.read_text().replace("Meet the writer", "About this reporter")
         record_page_blocks(store, url, page_blocks(html, url), seen_at="2026-11-28T00:00:00+00:00")
-        refresh_templates(store, "circuitledger.test")
+        refresh_templates(store, "circuitledger.test", **TEMPLATE)
         seen = store.conn.execute("SELECT pages_seen FROM site_templates"
                                   " WHERE example_text = 'Meet the writer'").fetchone()[0]
     assert seen == 11
@@ -360,7 +372,7 @@ def test_exact_and_near_copies_linked_to_the_original(tmp_path):
                                              template=template))
         _, same_id = store.upsert_article(same)
         for article_id in (copy_id, orig_id, same_id):
-            link_duplicates(store, article_id)
+            link_duplicates(store, article_id, threshold=THRESHOLD)
         rows = {r[0]: r[1:] for r in store.conn.execute(
             "SELECT id, duplicate_of, similarity FROM articles")}
     assert copy.headline != original.headline
@@ -377,7 +389,7 @@ def test_different_articles_are_not_linked(tmp_path):
                 path.read_bytes(), url)))
             ids.append(article_id)
         for article_id in ids:
-            assert link_duplicates(store, article_id) is None
+            assert link_duplicates(store, article_id, threshold=THRESHOLD) is None
         linked = store.conn.execute(
             "SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL").fetchone()[0]
     assert linked == 0

@@ -114,6 +114,7 @@ def test_migration_backfills_changes_of_existing_articles(tmp_path, monkeypatch)
 def test_counts_leave_out_copies(st):
     """author_stats, field_coverage and ingest stats count a syndicated copy once (issue #15.9)."""
     from ingest.jobs.stats import site_stats
+    from ingest.settings import INGEST_STATS_RECENT_DAYS
 
     me = {"name": "Dolapo Omole", "role": "Reporter", "url": None}
     _, orig = st.upsert_article(make_article("https://a.com/1", authors=[me]))
@@ -125,4 +126,4 @@ def test_counts_leave_out_copies(st):
     assert author == {"name": "Dolapo Omole", "articles": 1}
     [coverage] = q(st, "SELECT site, articles FROM field_coverage")
     assert coverage == {"site": "example.com", "articles": 1}
-    assert [s.articles for s in site_stats(st.conn)] == [1]
+    assert [s.articles for s in site_stats(st, recent_days=INGEST_STATS_RECENT_DAYS)] == [1]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from ingest.cli import runs as cli_runs
 from ingest.cli import templates as cli_templates
 from ingest.cli.options import default_sites
 from ingest.extract import extract_article
+from ingest.store.errors import DatabaseError, database_problem
 
 
 class IngestGroup(click.Group):
@@ -27,8 +27,8 @@ class IngestGroup(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except sqlite3.Error as exc:
-            from ingest.crawl.exitstatus import USAGE, database_problem
+        except DatabaseError as exc:
+            from ingest.crawl.exitstatus import USAGE
 
             click.echo(f"error: {database_problem(exc, where='the database (--db)')}", err=True)
             ctx.exit(USAGE)

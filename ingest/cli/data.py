@@ -6,36 +6,15 @@ registered on the `ingest` group in ingest/cli/__init__.py.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import sys
 from dataclasses import asdict
 from pathlib import Path
 
 import click
 
-from ingest.cli.options import db_option
-
-
-@contextlib.contextmanager
-def _progress(label: str):
-    """A progress bar on stderr when it is a terminal; nothing otherwise (cron, pipes)."""
-    state: dict = {}
-    hidden = not sys.stderr.isatty()
-
-    def on_total(total: int):
-        state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr,
-                                         hidden=hidden, show_pos=True)
-        state["bar"].__enter__()
-
-    def step(n: int):
-        state["bar"].update(n)
-
-    try:
-        yield on_total, step
-    finally:
-        if "bar" in state:
-            state["bar"].__exit__(None, None, None)
+from ingest import settings
+from ingest.cli.options import db_option, open_store, require_db
+from ingest.cli.progress import progress_bar
 
 
 @click.command("export")
@@ -73,8 +52,9 @@ def export_cmd(db: Path, fmt: str, out: Path, since: str | None, until: str | No
     """
     from ingest.jobs.export import ExportError, export
 
+    require_db(db)
     try:
-        with _progress(f"exporting {fmt}") as (on_total, step):
+        with progress_bar(f"exporting {fmt}") as (on_total, step):
             result = export(db, out, fmt, since=since, site=site, cursor=cursor,
                             until=until, published_since=published_since,
                             published_until=published_until,
@@ -90,10 +70,11 @@ def export_cmd(db: Path, fmt: str, out: Path, since: str | None, until: str | No
 @click.command("stats")
 @db_option
 @click.option("--site", help="Only this site.")
-@click.option("--recent-days", default=None, type=click.IntRange(1),
-              help="The window compared with the site's history [default: 7].")
+@click.option("--recent-days", default=settings.INGEST_STATS_RECENT_DAYS, show_default=True,
+              type=click.IntRange(1), help="The window compared with the site's history "
+              "(INGEST_STATS_RECENT_DAYS).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def stats_cmd(db: Path, site: str | None, recent_days: int | None, as_json: bool):
+def stats_cmd(db: Path, site: str | None, recent_days: int, as_json: bool):
     """Per site: articles and the share that have each field; warns when a site's recent
     coverage of a field falls well below its history (its markup may have changed).
 
@@ -101,13 +82,10 @@ def stats_cmd(db: Path, site: str | None, recent_days: int | None, as_json: bool
     Example:
       ingest stats --db data/demo.db
     """
-    from ingest.jobs.stats import RECENT_DAYS, format_table, site_stats
-    from ingest.store import Store
+    from ingest.jobs.stats import format_table, site_stats
 
-    if not db.exists():
-        raise click.ClickException(f"no database at {db}; crawl first or pass --db")
-    with Store(db) as store:
-        stats = site_stats(store.conn, recent_days=recent_days or RECENT_DAYS, site=site)
+    with open_store(db) as store:
+        stats = site_stats(store, recent_days=recent_days, site=site)
     if as_json:
         click.echo(json.dumps([asdict(s) for s in stats], indent=2))
         return
@@ -136,6 +114,7 @@ def serve_cmd(db: Path, host: str, port: int, print_metadata: bool):
     if print_metadata:
         click.echo(json.dumps(metadata(db.stem), indent=2, ensure_ascii=False))
         return
+    require_db(db)
     try:
         serve(db, host=host, port=port)
     except ServeError as exc:

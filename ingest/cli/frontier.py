@@ -4,28 +4,15 @@ why (ingest/crawl/schedule.py), and `ingest frontier reset` to make URLs due aga
 from __future__ import annotations
 
 import re
-import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 
 from ingest import settings as defaults
-from ingest.cli.options import db_option
+from ingest.cli.options import db_option, open_store
 from ingest.crawl.schedule import Known, Policy, parse_time, retry_wait
-
-
-def _connect(db: Path) -> sqlite3.Connection:
-    if not db.exists():
-        raise click.ClickException(f"{db}: no such database; crawl first "
-                                   f"(scrapy crawl news) or pass --db PATH")
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    cols = {r[1] for r in conn.execute("PRAGMA table_info(pages)")}
-    if "failures" not in cols:
-        raise click.ClickException(f"{db}: an older database without the revisit policy; "
-                                   f"run a crawl (or any ingest command that migrates) first")
-    return conn
+from ingest.store.pages import failed_pages, reset_failures
 
 
 def _policy() -> Policy:
@@ -51,13 +38,12 @@ def frontier(ctx, db: Path, site: str | None, limit: int):
     """
     if ctx.invoked_subcommand is not None:
         return
-    conn = _connect(db)
+    with open_store(db) as store:
+        failed = failed_pages(store, site)
     now = datetime.now(timezone.utc)
-    sql = ("SELECT url, site, outcome, status, failures, fetched_at FROM pages "
-           "WHERE failures > 0" + (" AND site = ?" if site else "") + " ORDER BY site, url")
     held: dict[str, list[tuple[str, str, str]]] = {}
     due: dict[str, int] = {}
-    for r in conn.execute(sql, (site,) if site else ()):
+    for r in failed:
         known = Known(outcome=r["outcome"], fetched_at=r["fetched_at"], status=r["status"],
                       failures=r["failures"])
         wait = retry_wait(known, _policy())
@@ -98,13 +84,8 @@ def frontier_reset(db: Path, url: str | None, pattern: str | None):
         regex = re.compile(pattern) if pattern else None
     except re.error as exc:
         raise click.BadParameter(f"not a regular expression: {exc}", param_hint="--pattern")
-    conn = _connect(db)
-    if regex is None:
-        urls = [url]
-    else:
-        urls = [r[0] for r in conn.execute("SELECT url FROM pages WHERE failures > 0")
-                if regex.search(r[0])]
-    with conn:
-        changed = sum(conn.execute("UPDATE pages SET failures = 0 WHERE url = ? AND "
-                                   "failures > 0", (u,)).rowcount for u in urls)
+    with open_store(db) as store:
+        urls = [url] if regex is None else [p["url"] for p in failed_pages(store)
+                                            if regex.search(p["url"])]
+        changed = reset_failures(store, urls)
     click.echo(f"{changed} URL(s) reset: due on the next run")

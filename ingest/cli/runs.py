@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ingest.cli.options import db_option
+from ingest.cli.options import db_option, require_db
 from ingest.store.runs import format_runs, recent_runs
 
 
@@ -26,10 +26,7 @@ def runs(db: Path, limit: int, as_json: bool):
       ingest runs -n 3
       ingest runs --json | jq .errors
     """
-    if not db.exists():
-        raise click.ClickException(f"{db}: no such database; crawl first "
-                                   f"(scrapy crawl news) or pass --db PATH")
-    found = recent_runs(db, limit)
+    found = recent_runs(require_db(db), limit)
     if as_json:
         for run in found:
             click.echo(json.dumps(run, ensure_ascii=False))

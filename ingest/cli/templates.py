@@ -4,22 +4,13 @@ ingest.store.templates."""
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import click
 
 from ingest import settings
-from ingest.cli.options import db_option, default_sites
-
-
-def _open_db(db: Path):
-    from ingest.store import Store
-
-    if not db.exists():
-        raise click.ClickException(f"{db}: no such database; crawl first "
-                                   f"(scrapy crawl news) or pass --db PATH")
-    return Store(db)
+from ingest.cli.options import db_option, default_sites, open_store, require_db
+from ingest.cli.progress import progress_bar
 
 
 def _profiles(sites_file: Path):
@@ -60,30 +51,16 @@ def reextract(db: Path, site_name: str | None, jobs: int, sites_file: Path, min_
     """
     from ingest.jobs.reextract import reextract as run
 
-    _open_db(db).close()
-    bar = None
-
-    def on_start(total):
-        nonlocal bar
-        if sys.stderr.isatty() and total:
-            bar = click.progressbar(length=total, label="re-extracting", file=sys.stderr)
-            bar.__enter__()
-
-    def progress(n):
-        if bar is not None:
-            bar.update(n)
-
+    require_db(db)
     try:
-        report = run(db, site=site_name, jobs=jobs, profiles=_profiles(sites_file),
-                     min_share=min_share, min_pages=min_pages,
-                     min_words=settings.INGEST_MIN_WORDS,
-                     duplicate_threshold=settings.INGEST_DUPLICATE_SIMILARITY,
-                     progress=progress, on_start=on_start)
+        with progress_bar("re-extracting") as (on_total, step):
+            report = run(db, site=site_name, jobs=jobs, profiles=_profiles(sites_file),
+                         min_share=min_share, min_pages=min_pages,
+                         min_words=settings.INGEST_MIN_WORDS,
+                         duplicate_threshold=settings.INGEST_DUPLICATE_SIMILARITY,
+                         progress=step, on_start=on_total)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
     click.echo(report.summary())
 
 
@@ -109,12 +86,10 @@ def templates_show(db: Path, site_name: str | None, show_all: bool):
     Example:
       ingest templates show --db data/news.db --site example.com --all
     """
-    with _open_db(db) as store:
-        where = "" if show_all else " AND is_template AND NOT keep"
-        rows = store.conn.execute(
-            "SELECT site, fingerprint, pages_seen, site_pages, is_template, keep, example_text"
-            f" FROM site_templates WHERE (? IS NULL OR site = ?){where}"
-            " ORDER BY site, pages_seen DESC, fingerprint", (site_name, site_name)).fetchall()
+    from ingest.store.templates import template_blocks
+
+    with open_store(db) as store:
+        rows = template_blocks(store, site_name, show_all=show_all)
     for site, fp, seen, total, is_t, keep, text in rows:
         state = "kept" if keep else ("template" if is_t else "candidate")
         text = " ".join(text.split())
@@ -138,7 +113,7 @@ def templates_keep(db: Path, site: str, fingerprint: str, undo: bool):
     """
     from ingest.store.templates import keep_block
 
-    with _open_db(db) as store:
+    with open_store(db) as store:
         if not keep_block(store, site, fingerprint, keep=not undo):
             raise click.ClickException(
                 f"no block {fingerprint} for site {site}; list them with "

@@ -17,7 +17,7 @@ the reason is printed as the last line.
 
 from __future__ import annotations
 
-import sqlite3
+from ingest.store.errors import DatabaseError, database_problem  # noqa: F401 - one home
 
 OK = 0
 NOTHING_FETCHED = 1
@@ -61,25 +61,9 @@ def startup_failure(exc: BaseException) -> tuple[int, str]:
         return USAGE, "\n".join(f"error: {line}" for line in str(exc).splitlines())
     if isinstance(exc, CrawlLocked):
         return NOTHING_FETCHED, f"error: {exc}"
-    if isinstance(exc, sqlite3.Error):
+    if isinstance(exc, DatabaseError):
         return USAGE, f"error: {database_problem(exc)}"
     if isinstance(exc, OSError):
         return USAGE, (f"error: {exc.strerror or exc} ({exc.filename or '?'}); check the "
                        f"path and its permissions (INGEST_DB, INGEST_SITES)")
     return USAGE, f"error: the crawl could not start: {type(exc).__name__}: {exc}"
-
-
-def database_problem(exc: sqlite3.Error, where: str = "the database (INGEST_DB)") -> str:
-    """A sqlite3 error as one line naming the fix."""
-    text = str(exc)
-    where = f"{where}: "
-    if "readonly" in text or "read-only" in text:
-        return (where + "cannot write (read-only: " + text + "); fix the file's or folder's "
-                "permissions, or pass another database (--db, -s INGEST_DB=PATH)")
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return (where + "not a usable SQLite database (" + text + "); restore it from a "
-                "backup, or pass another path (--db, -s INGEST_DB=PATH)")
-    if "unable to open" in text:
-        return (where + "cannot be opened (" + text + "); check that its folder exists and "
-                "is writable")
-    return where + text

@@ -76,14 +76,13 @@ def run_crawl(start_url: str, db_path: Path | str, settings: dict | None = None,
 
 
 def summary(db_path: Path | str) -> str:
-    import sqlite_utils
+    from ingest.store import Store
+    from ingest.store.pages import not_stored_counts
 
-    db = sqlite_utils.Database(db_path)
-    articles = db.execute("select count(*) from articles").fetchone()[0]
+    with Store(db_path) as store:
+        articles = store.counts()["articles"]
+        drops = not_stored_counts(store)
     lines = [f"articles stored: {articles}"]
-    drops = db.execute(
-        "select outcome, reason, count(*) from pages where outcome not in "
-        "('stored', 'updated', 'unchanged') group by outcome, reason order by 3 desc").fetchall()
     if drops:
         lines.append("pages not stored:")
         lines += [f"  {n:>4}  {outcome}: {reason or '-'}" for outcome, reason, n in drops]

@@ -4,8 +4,7 @@ Every format gets the same records, the contract of docs/design.md "The record" 
 ``ItemAdapter(Article).asdict()``, validated by docs/article.schema.json), so an export equals
 what ``scrapy crawl news -O out.jsonl`` writes for the same pages.
 
-- Rows stream from one SQLite statement (authors and sections gathered by correlated
-  subqueries), and writers take them one by one (Parquet in row groups of ``PARQUET_BATCH``):
+- Rows stream from one SQLite statement (``ingest.store.records``), and writers take them one by one (Parquet in row groups of ``PARQUET_BATCH``):
   memory stays flat however many articles there are.
 - Output goes to a temporary file beside the target and is renamed over it at the end, so a
   reader never sees half a file and a failed export leaves the old file in place.
@@ -25,7 +24,6 @@ import functools
 import json
 import os
 import re
-import sqlite3
 import stat
 import sys
 import tempfile
@@ -35,42 +33,16 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
-from ingest.items import ARTICLE_FIELDS, NESTED_FIELDS
-from ingest.store import Store, utcnow_iso
-
-# What the store knows beyond the crawled record, in every export format after the record's
-# fields (a crawl's `-O` feed has no such history, so it writes the record alone):
-# duplicate_of is the canonical URL of the article this one copies (NULL for an original),
-# first_seen_at / updated_at when it was first stored and when its content last changed (UTC).
-STORE_FIELDS = ("duplicate_of", "first_seen_at", "updated_at")
-EXPORT_FIELDS = (*ARTICLE_FIELDS, *STORE_FIELDS)
+from ingest.items import NESTED_FIELDS
+from ingest.store import Store
+from ingest.store.records import (  # noqa: F401 - EXPORT_FIELDS, iter_records re-exported
+    EXPORT_FIELDS, STORE_FIELDS, count_records, get_cursor, iter_records, max_seq, save_cursor)
 
 # Parquet only: each timestamp string again as a typed UTC timestamp, named <field>_utc, for
 # engines that sort and filter on instants; the string keeps the publisher's own offset.
 # A time without an offset is read as UTC (as SQLite's datetime() does).
 UTC_TIMESTAMP_FIELDS = ("published_at", "modified_at", "fetched_at", "first_seen_at",
                         "updated_at")
-
-# One statement for every record. ORDER BY seq: incremental exports come out in the order the
-# changes happened, and the range filter on seq (the table's rowid) is an index range scan.
-RECORD_SQL = """
-SELECT a.url, a.canonical_url, a.site, a.headline,
-    (SELECT json_group_array(json_object('name', name, 'role', role, 'url', url)) FROM (
-        SELECT au.name, aa.role, au.url FROM article_authors aa
-        JOIN authors au ON au.id = aa.author_id
-        WHERE aa.article_id = a.id ORDER BY aa.position)) AS authors,
-    a.byline, a.published_at, a.modified_at, a.section, a.summary, a.tags, a.language,
-    (SELECT json_group_array(json_object('heading', heading, 'paragraphs', json(paragraphs)))
-        FROM (SELECT heading, paragraphs FROM sections s
-              WHERE s.article_id = a.id ORDER BY s.position)) AS sections,
-    a.body_text, a.word_count, a.content_hash, coalesce(a.fetched_at, a.last_seen_at)
-        AS fetched_at, a.provenance,
-    (SELECT o.canonical_url FROM articles o WHERE o.id = a.duplicate_of) AS duplicate_of,
-    a.first_seen_at, a.updated_at
-FROM article_changes c JOIN articles a ON a.id = c.article_id
-WHERE {where}
-ORDER BY c.seq
-"""
 
 
 class ExportError(Exception):
@@ -104,74 +76,6 @@ def parse_since(value: str, option: str = "--since") -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
-
-
-def _sqlite_utc(iso_utc: str) -> str:
-    """ISO UTC from parse_since -> the 'YYYY-MM-DD HH:MM:SS' form SQLite's datetime() gives."""
-    return iso_utc[:19].replace("T", " ")
-
-
-# Time filters: name -> SQL. since/until are on stored time (updated_at: stored or changed),
-# published_since/published_until on publication time, compared as instants (datetime()
-# converts each row's own offset to UTC); an article without published_at matches neither.
-TIME_FILTERS = {
-    "since": "a.updated_at >= :since",
-    "until": "a.updated_at < :until",
-    "published_since": "datetime(a.published_at) >= :published_since",
-    "published_until": "datetime(a.published_at) < :published_until",
-}
-
-
-def _filters(since: str | None, site: str | None, after_seq: int, upto_seq: int,
-             times: dict[str, str] | None = None):
-    where = ["c.seq > :after", "c.seq <= :upto"]
-    params: dict[str, Any] = {"after": after_seq, "upto": upto_seq}
-    times = {**(times or {}), "since": since}
-    for name, sql in TIME_FILTERS.items():
-        if times.get(name):
-            where.append(sql)
-            value = times[name]
-            params[name] = _sqlite_utc(value) if name.startswith("published") else value
-    if site:
-        where.append("a.site = :site")
-        params["site"] = site
-    return " AND ".join(where), params
-
-
-def _decode(row: sqlite3.Row) -> dict:
-    record = {k: row[k] for k in EXPORT_FIELDS}
-    for key in NESTED_FIELDS:
-        record[key] = json.loads(record[key]) if record[key] else ([] if key != "provenance"
-                                                                   else {})
-    return record
-
-
-def iter_records(conn: sqlite3.Connection, *, since: str | None = None, site: str | None = None,
-                 after_seq: int = 0, upto_seq: int | None = None,
-                 times: dict[str, str] | None = None) -> Iterator[dict]:
-    """The article records, one at a time, oldest change first."""
-    if upto_seq is None:
-        upto_seq = max_seq(conn)
-    where, params = _filters(since, site, after_seq, upto_seq, times)
-    cur = conn.cursor()
-    cur.row_factory = sqlite3.Row
-    for row in cur.execute(RECORD_SQL.format(where=where), params):
-        yield _decode(row)
-
-
-def count_records(conn: sqlite3.Connection, *, since: str | None = None,
-                  site: str | None = None, after_seq: int = 0,
-                  upto_seq: int | None = None, times: dict[str, str] | None = None) -> int:
-    if upto_seq is None:
-        upto_seq = max_seq(conn)
-    where, params = _filters(since, site, after_seq, upto_seq, times)
-    return conn.execute(
-        f"SELECT count(*) FROM article_changes c JOIN articles a ON a.id = c.article_id"
-        f" WHERE {where}", params).fetchone()[0]
-
-
-def max_seq(conn: sqlite3.Connection) -> int:
-    return conn.execute("SELECT coalesce(max(seq), 0) FROM article_changes").fetchone()[0]
 
 
 # --- writers: (records, binary file) -> rows written -----------------------------------------
@@ -378,13 +282,6 @@ def atomic_output(path: Path) -> Iterator[IO[bytes]]:
         raise
 
 
-def get_cursor(conn: sqlite3.Connection, name: str) -> dict | None:
-    cur = conn.cursor()
-    cur.row_factory = sqlite3.Row
-    row = cur.execute("SELECT * FROM export_cursors WHERE name = ?", (name,)).fetchone()
-    return dict(row) if row else None
-
-
 def export(db_path: str | os.PathLike, out: str | os.PathLike, fmt: str, *,
            since: str | None = None, site: str | None = None, cursor: str | None = None,
            until: str | None = None, published_since: str | None = None,
@@ -422,10 +319,9 @@ def export(db_path: str | os.PathLike, out: str | os.PathLike, fmt: str, *,
     if fmt == "csv":
         writer = functools.partial(writer, formula_guard=formula_guard)
     with Store(db_path) as store:
-        conn = store.conn
         after = 0
         if cursor:
-            state = get_cursor(conn, cursor)
+            state = get_cursor(store, cursor)
             if state is not None:
                 before = json.loads(state["filters"])
                 if before != filters:
@@ -434,13 +330,13 @@ def export(db_path: str | os.PathLike, out: str | os.PathLike, fmt: str, *,
                         "use the same --since/--site (and --until, --published-since, "
                         "--published-until) with it, or a new cursor name")
                 after = state["seq"]
-        upto = max_seq(conn)
+        upto = max_seq(store)
         if on_total:
-            on_total(count_records(conn, since=since_iso, site=site, after_seq=after,
+            on_total(count_records(store, since=since_iso, site=site, after_seq=after,
                                    upto_seq=upto, times=times))
 
         def records():
-            for record in iter_records(conn, since=since_iso, site=site, after_seq=after,
+            for record in iter_records(store, since=since_iso, site=site, after_seq=after,
                                        upto_seq=upto, times=times):
                 yield record
                 if progress:
@@ -453,15 +349,6 @@ def export(db_path: str | os.PathLike, out: str | os.PathLike, fmt: str, *,
             with atomic_output(out_path) as f:
                 rows = writer(records(), f)
         if cursor:
-            with store.transaction() as wconn:
-                wconn.execute(
-                    "INSERT INTO export_cursors (name, seq, filters, exported_at, rows, format,"
-                    " path) VALUES (:name, :seq, :filters, :at, :rows, :format, :path)"
-                    " ON CONFLICT (name) DO UPDATE SET seq = excluded.seq,"
-                    " exported_at = excluded.exported_at, rows = excluded.rows,"
-                    " format = excluded.format, path = excluded.path",
-                    {"name": cursor, "seq": upto, "filters": json.dumps(filters),
-                     "at": utcnow_iso(), "rows": rows, "format": fmt,
-                     "path": "-" if to_stdout else str(out_path.resolve())},
-                )
+            save_cursor(store, cursor, seq=upto, filters=filters, rows=rows, fmt=fmt,
+                        path="-" if to_stdout else str(out_path.resolve()))
     return ExportResult(out_path, fmt, rows, cursor, upto if cursor else None)

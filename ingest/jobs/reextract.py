@@ -11,40 +11,45 @@ Used after a site's template was learnt or the extractor changed (``ingest reext
    nothing where nothing changed;
 4. duplicates are linked again over the articles written.
 
-Workers get plain data (HTML, profile, template) and return records; only this process
-writes to the database.
+Workers get plain data (HTML, profile, template) and return records with their bodies'
+duplicate signatures; only this process writes to the database, WRITE_BATCH pages per
+transaction (the SQL is ``ingest.store.rewrite``'s).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 
 from ingest.extract import decode_html, extract_article
 from ingest.extract.records import article_problem, clean_article
 from ingest.extract.template import PageBlock, SiteTemplate, page_blocks
-from ingest.store import _CONTENT_COLUMNS, Store, _record
-from ingest.store.duplicates import DEFAULT_THRESHOLD, link_duplicates
+from ingest.store import Store
+from ingest.store.duplicates import MIN_WORDS as SKETCH_MIN_WORDS
+from ingest.store.duplicates import link_duplicates, signature
 from ingest.store.rawpages import RawPage, count_raw_pages, iter_raw_pages, raw_sites
+from ingest.store.rewrite import linked_count, rewrite_article, stale_reason
 from ingest.store.templates import (
-    DEFAULT_MIN_PAGES,
-    DEFAULT_MIN_SHARE,
     keep_blocks_by_site,
     load_template,
     record_page_blocks,
     refresh_templates,
 )
+from ingest.store.thresholds import check_thresholds
 
 # Pages per task sent to a worker: enough to pay for the hand-over, small enough that the
 # progress display moves and N workers share the work evenly.
 CHUNK_PAGES = 16
 # Tasks in flight per worker: keeps workers busy without reading the whole database at once.
 IN_FLIGHT_PER_JOB = 3
+# Pages written back per transaction (fingerprints, records, duplicate links): a commit per
+# page made the serial parent the bottleneck that extra workers could not help
+# (bench/reextract.py); a batch still commits often enough that a concurrent crawl waits
+# well under its busy timeout.
+WRITE_BATCH = 200
 
 
 @dataclass
@@ -86,6 +91,8 @@ class ReextractReport:
 # --- workers (plain functions of plain data: they run in other processes) -------------------
 
 def _html(page: RawPage) -> str:
+    """The page's HTML as text (pages arrive compressed, as stored: inflated here)."""
+    page = page.decompressed()
     return decode_html(page.body, page.content_type)
 
 
@@ -93,15 +100,22 @@ def blocks_task(pages: list[RawPage]) -> list[tuple[str, list[PageBlock]]]:
     return [(p.url, page_blocks(_html(p), p.url)) for p in pages]
 
 
-def extract_task(args) -> list[tuple[str, dict | None, str | None]]:
-    """-> (url, record, why it is not an article) for each page."""
+def extract_task(args) -> list[tuple[str, dict | None, str | None, bytes | None]]:
+    """-> (url, record, why it is not an article, the body's duplicate signature) for each
+    page. The signature (MinHash over every shingle) is made here, in the worker, so that
+    the one writing process does not spend its time hashing."""
     profile, template, min_words, pages = args
     out = []
     for p in pages:
         article = extract_article(_html(p), p.url, profile, fetched_at=p.fetched_at,
                                   template=template)
         problem = article_problem(article, min_words)
-        out.append((p.url, None if problem else asdict(clean_article(article)), problem))
+        if problem:
+            out.append((p.url, None, problem, None))
+            continue
+        record = asdict(clean_article(article))
+        out.append((p.url, record, None, signature(record["body_text"])
+                    if record["word_count"] >= SKETCH_MIN_WORDS else None))
     return out
 
 
@@ -131,7 +145,7 @@ def _profile_for(profiles: dict | None) -> dict:
 
 def _chunks(store: Store, sites) -> Iterator[list[RawPage]]:
     chunk: list[RawPage] = []
-    for page in iter_raw_pages(store, sites):
+    for page in iter_raw_pages(store, sites, decompress=False):
         if chunk and (len(chunk) >= CHUNK_PAGES or chunk[-1].site != page.site):
             yield chunk
             chunk = []
@@ -158,13 +172,15 @@ def _run(pool, fn, tasks, jobs):
 
 
 def reextract(db_path, *, site: str | None = None, jobs: int = 1, profiles: dict | None = None,
-              min_share: float = DEFAULT_MIN_SHARE, min_pages: int = DEFAULT_MIN_PAGES,
-              min_words: int = 80, duplicate_threshold: float = DEFAULT_THRESHOLD,
+              min_share: float, min_pages: int, min_words: int, duplicate_threshold: float,
               progress: Callable[[int], None] | None = None,
               on_start: Callable[[int], None] | None = None,
               before_write: Callable[[str], None] | None = None) -> ReextractReport:
     """Re-extract the stored pages of ``site`` (a sites.toml name or a host; all when None).
 
+    ``min_share``, ``min_pages``, ``min_words`` and ``duplicate_threshold`` are the settings
+    INGEST_TEMPLATE_MIN_SHARE, INGEST_TEMPLATE_MIN_PAGES, INGEST_MIN_WORDS and
+    INGEST_DUPLICATE_SIMILARITY, passed by the caller (ingest/settings.py has their defaults).
     ``on_start(total_steps)`` is called once the work is known, ``progress(n)`` as steps
     complete (each page counts twice: fingerprints, then extraction). ``before_write(url)``
     is called after a page was extracted and before its record is written back (the moment
@@ -172,6 +188,8 @@ def reextract(db_path, *, site: str | None = None, jobs: int = 1, profiles: dict
     """
     if jobs < 1:
         raise ValueError(f"--jobs must be at least 1, got {jobs}")
+    check_thresholds(template_min_share=min_share, template_min_pages=min_pages,
+                     duplicate_similarity=duplicate_threshold)
     report = ReextractReport()
     progress = progress or (lambda n: None)
     with Store(db_path) as store:
@@ -192,19 +210,31 @@ def reextract(db_path, *, site: str | None = None, jobs: int = 1, profiles: dict
                 templates[s] = load_template(store, s, keeps.get(s, ()))
             written = _extract_all(store, sites, pool, jobs, progress, templates,
                                    _profile_for(profiles), min_words, report, before_write)
+            ids = list(written)
         finally:
             if pool is not None:
                 pool.shutdown()
         # Twice: the first pass indexes every sketch, the second links against all of them.
         for _ in range(2):
-            for article_id in written:
-                link_duplicates(store, article_id, threshold=duplicate_threshold)
-        if written:
-            marks = ", ".join("?" * len(written))
-            report.duplicates = store.conn.execute(
-                f"SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL"
-                f" AND id IN ({marks})", list(written)).fetchone()[0]
+            for start in range(0, len(ids), WRITE_BATCH):
+                with store.transaction():
+                    for article_id in ids[start:start + WRITE_BATCH]:
+                        link_duplicates(store, article_id, threshold=duplicate_threshold,
+                                        body_signature=written[article_id])
+        report.duplicates = linked_count(store, ids)
     return report
+
+
+def _batches(results, size: int) -> Iterator[list]:
+    """The items of an iterable of lists, regrouped into lists of about ``size``."""
+    batch: list = []
+    for items in results:
+        batch.extend(items)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _learn(store, sites, pool, jobs, progress) -> None:
@@ -217,134 +247,55 @@ def _learn(store, sites, pool, jobs, progress) -> None:
                 fetched[p.url] = (p.fetched_at, p.canonical_url, p.site)
             yield chunk
 
-    for _chunk, results in _run(pool, blocks_task, remember(tasks), jobs):
-        for url, blocks in results:
-            seen_at, canonical, s = fetched.pop(url)
-            record_page_blocks(store, url, blocks, seen_at=seen_at, canonical_url=canonical,
-                               site=s)
-        progress(len(results))
+    results = (found for _chunk, found in _run(pool, blocks_task, remember(tasks), jobs))
+    for batch in _batches(results, WRITE_BATCH):
+        with store.transaction():
+            for url, blocks in batch:
+                seen_at, canonical, s = fetched.pop(url)
+                record_page_blocks(store, url, blocks, seen_at=seen_at,
+                                   canonical_url=canonical, site=s)
+        progress(len(batch))
 
 
 def _extract_all(store, sites, pool, jobs, progress, templates, profile_by_site, min_words,
-                 report, before_write=None) -> list[int]:
+                 report, before_write=None) -> dict[int, bytes | None]:
     def tasks():
         for chunk in _chunks(store, sites):
             s = chunk[0].site
             template = templates.get(s) or SiteTemplate(site=s)
             yield (profile_by_site.get(s), template, min_words, chunk)
 
-    written: list[int] = []
-    for task, results in _run(pool, extract_task, tasks(), jobs):
-        fetched = {p.url: p.fetched_at for p in task[3]}
-        digests = {p.url: hashlib.sha256(p.body).hexdigest() for p in task[3]}
-        for url, record, problem in results:
+    def extracted():
+        """(url, record, why not an article, signature, fetched_at, sha256 of the page)."""
+        for task, results in _run(pool, extract_task, tasks(), jobs):
+            pages = {p.url: p for p in task[3]}
+            yield [(url, record, problem, sig, pages[url].fetched_at, pages[url].sha256
+                    or hashlib.sha256(pages[url].decompressed().body).hexdigest())
+                   for url, record, problem, sig in results]
+
+    # article id -> the duplicate signature of the body last written to it, in write order.
+    written: dict[int, bytes | None] = {}
+    for batch in _batches(extracted(), WRITE_BATCH):
+        pending = []
+        for url, record, problem, sig, fetched_at, digest in batch:
             if record is None:
                 report.not_articles.append((url, problem))
                 continue
-            if before_write is not None:
+            if before_write is not None:  # outside the transaction: a crawl may write here
                 before_write(url)
-            # The check and the write in one (BEGIN IMMEDIATE) transaction: a crawl cannot
-            # store a newer fetch between them.
-            with store.transaction():
-                stale = _stale(store, url, fetched[url], digests[url], record)
+            pending.append((url, record, sig, fetched_at, digest))
+        # The checks and the writes in one (BEGIN IMMEDIATE) transaction: a crawl cannot
+        # store a newer fetch between a page's check and its write.
+        with store.transaction():
+            for url, record, sig, fetched_at, digest in pending:
+                stale = stale_reason(store, url, fetched_at, digest, record)
                 if stale:
                     report.stale.append((url, stale))
                     continue
-                outcome, article_id = write_record(store, record, fetched[url])
-            setattr(report, outcome, getattr(report, outcome) + 1)
-            if article_id is not None and article_id not in written:
-                written.append(article_id)
-        progress(len(results))
+                outcome, article_id = rewrite_article(store, record, fetched_at)
+                setattr(report, outcome, getattr(report, outcome) + 1)
+                if article_id is not None:
+                    # new, updated, refreshed or unchanged: the row's body is this record's
+                    written[article_id] = sig
+        progress(len(batch))
     return written
-
-
-def _stale(store: Store, url: str, fetched_at: str, sha256: str, record: dict) -> str | None:
-    """Why the record extracted from the raw page (``url``, fetched at ``fetched_at``, body
-    hash ``sha256``) must not be written back, or None. Run inside the write transaction."""
-    row = store.conn.execute("SELECT fetched_at, sha256 FROM raw_pages WHERE url = ?",
-                             (url,)).fetchone()
-    if row is None:
-        return "its raw page was deleted meanwhile"
-    if (row[0], row[1]) != (fetched_at, sha256):
-        return (f"a crawl stored a newer fetch of the page (fetched {row[0]}) after the one "
-                f"re-extracted (fetched {fetched_at})")
-    # The crawl writes the article before its raw page: a newer article row from this same
-    # URL means its raw page is about to change.
-    art = store.conn.execute(
-        "SELECT fetched_at FROM articles WHERE canonical_url = ? AND url = ?",
-        (_record(record)["canonical_url"], url)).fetchone()
-    if art is not None and _later(art[0], fetched_at):
-        return (f"the stored article is from a newer fetch (fetched {art[0]}) than the page "
-                f"re-extracted (fetched {fetched_at})")
-    return None
-
-
-def _later(a: str | None, b: str | None) -> bool:
-    """ISO time a is after b (False when either is missing or unreadable: no claim)."""
-    try:
-        return datetime.fromisoformat(a) > datetime.fromisoformat(b)
-    except (TypeError, ValueError):
-        return False
-
-
-# Fields compared to tell "refreshed" from "unchanged" when the content hash is the same.
-_COMPARED = tuple(c for c in _CONTENT_COLUMNS if c not in ("fetched_at",))
-
-
-def write_record(store: Store, record: dict, fetched_at: str) -> tuple[str, int | None]:
-    """Write one re-extracted record -> (outcome, article id)."""
-    a = _record(record)
-    row = store.conn.execute(
-        "SELECT id, url, fetched_at, content_hash FROM articles WHERE canonical_url = ?",
-        (a["canonical_url"],)).fetchone()
-    if row is not None:
-        article_id, url, row_fetched, row_hash = row
-        # Several stored pages for one canonical URL: the latest fetch holds the row (for
-        # equal times the lexically first URL), whatever order they are processed in.
-        if url != a["url"] and ((row_fetched or ""), _neg(url)) > (fetched_at, _neg(a["url"])):
-            return "superseded", None
-    if row is None or row_hash != a["content_hash"]:
-        result, article_id = store.upsert_article(record)
-        return ("new" if result == "new" else "updated"), article_id
-    if _same(store, article_id, a):
-        return "unchanged", article_id
-    _refresh(store, article_id, a)
-    return "refreshed", article_id
-
-
-def _neg(text: str) -> tuple:
-    """A key that sorts strings in reverse (the lexically first URL wins ties)."""
-    return tuple(-ord(c) for c in text) + (1,)
-
-
-def _same(store: Store, article_id: int, a: dict) -> bool:
-    cur = store.conn.execute(f"SELECT {', '.join(_COMPARED)} FROM articles WHERE id = ?",
-                             (article_id,))
-    row = dict(zip(_COMPARED, cur.fetchone()))
-    if any(row[c] != a[c] for c in _COMPARED):
-        return False
-    authors = store.conn.execute(
-        "SELECT au.name, aa.role, au.url FROM article_authors aa JOIN authors au"
-        " ON au.id = aa.author_id WHERE aa.article_id = ? ORDER BY aa.position",
-        (article_id,)).fetchall()
-    if [(x[0], x[1]) for x in authors] != [(" ".join(x["name"].split()), x.get("role"))
-                                          for x in a["authors"]]:
-        return False
-    sections = store.conn.execute(
-        "SELECT heading, paragraphs FROM sections WHERE article_id = ? ORDER BY position",
-        (article_id,)).fetchall()
-    return [(h, json.loads(p)) for h, p in sections] == \
-        [(s.get("heading"), list(s.get("paragraphs") or [])) for s in a["sections"]]
-
-
-def _refresh(store: Store, article_id: int, a: dict) -> None:
-    from ingest.store import utcnow_iso
-
-    values = {c: a[c] for c in _CONTENT_COLUMNS}
-    values["updated_at"] = utcnow_iso()
-    with store.transaction() as conn:
-        conn.execute(f"UPDATE articles SET {', '.join(f'{c} = :{c}' for c in values)}"
-                     f" WHERE id = :id", {**values, "id": article_id})
-        conn.execute("DELETE FROM sections WHERE article_id = ?", (article_id,))
-        conn.execute("DELETE FROM article_authors WHERE article_id = ?", (article_id,))
-        store._write_children(article_id, a)

@@ -1,29 +1,18 @@
 """`ingest stats`: per site, article counts and field coverage, and a warning when a site's
 recent coverage of a field falls well below its own history (a sign its markup changed).
 
-"Recent" is the articles first stored in the last ``recent_days`` before the site's newest
-article (not before today, so a database that has not been crawled for a while still compares
-like with like); "history" is the site's earlier articles.
+"Recent" is the articles first stored in the last ``recent_days`` (INGEST_STATS_RECENT_DAYS)
+before the site's newest article (not before today, so a database that has not been crawled
+for a while still compares like with like); "history" is the site's earlier articles.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 
-# Field -> SQL true when an article (alias a) has it. Same definitions as the field_coverage
-# view (tests/test_stats.py checks they agree).
-FIELD_CHECKS: dict[str, str] = {
-    "headline": "coalesce(a.headline, '') <> ''",
-    "authors": "EXISTS (SELECT 1 FROM article_authors aa WHERE aa.article_id = a.id)",
-    "published_at": "a.published_at IS NOT NULL",
-    "section": "coalesce(a.section, '') <> ''",
-    "two_sections": "(SELECT count(*) FROM sections s WHERE s.article_id = a.id) >= 2",
-}
+from ingest.store import Store
+from ingest.store.coverage import FIELD_CHECKS, coverage_groups
 
-# A markup change shows in the next crawls; a week of articles is enough to see it and recent
-# enough to act on.
-RECENT_DAYS = 7
 # Below these counts a share is noise (one undated article in three is not a trend).
 MIN_RECENT_ARTICLES = 5
 MIN_HISTORY_ARTICLES = 20
@@ -44,23 +33,11 @@ class SiteStats:
     warnings: list[str] = field(default_factory=list)
 
 
-def _coverage_sql(group: str) -> str:
-    shares = ", ".join(f"avg({expr}) AS [{name}]" for name, expr in FIELD_CHECKS.items())
-    return f"""
-        WITH newest AS (SELECT site, max(first_seen_at) AS last FROM articles GROUP BY site)
-        SELECT a.site, {group} AS grp, count(*) AS n, {shares}
-        FROM articles a JOIN newest ON newest.site = a.site
-        WHERE a.duplicate_of IS NULL
-        GROUP BY a.site, grp ORDER BY a.site
-    """
-
-
-def site_stats(conn: sqlite3.Connection, *, recent_days: int = RECENT_DAYS,
-               site: str | None = None) -> list[SiteStats]:
-    recent_expr = ("a.first_seen_at >= strftime('%Y-%m-%dT%H:%M:%S+00:00', newest.last, "
-                   f"'-{int(recent_days)} days')")
+def site_stats(store: Store, *, recent_days: int, site: str | None = None) -> list[SiteStats]:
+    """Per site: coverage overall, recent and before (``recent_days``: INGEST_STATS_RECENT_DAYS
+    from the caller), with a warning per field whose share fell by WARN_DROP or more."""
     by_site: dict[str, SiteStats] = {}
-    for row in conn.execute(_coverage_sql(recent_expr)):
+    for row in coverage_groups(store, recent_days=recent_days):
         name, is_recent, n, *shares = row
         if site and name != site:
             continue

@@ -30,6 +30,8 @@ import sqlite_utils
 from ingest.extract.keys import author_key as name_key
 from ingest.extract.keys import content_hash as content_hash_of  # noqa: F401 - re-exported
 from ingest.extract.keys import site_of  # noqa: F401 - re-exported
+# SQLite errors are classified in one place (ingest/store/errors.py).
+from ingest.store.errors import STORAGE_FAILURES, storage_failure  # noqa: F401 - re-exported
 
 # pages outcomes that count as a failed fetch for the revisit policy (pages.failures).
 FAILED_OUTCOMES = frozenset({"error", "dropped"})
@@ -60,35 +62,6 @@ STAT_COLUMNS: dict[str, tuple[str, ...]] = {
 # The STAT_COLUMNS that are counts: 0, never null, in a finished run.
 COUNT_COLUMNS = ("requests", "articles_new", "articles_updated", "articles_unchanged",
                  "dropped", "errors")
-
-
-# SQLite result codes that mean the database file itself cannot be written or read (as
-# opposed to one bad record): the crawl cannot store anything more, so it stops and exits
-# non-zero (pipelines/store.py). Each with what to do about it.
-STORAGE_FAILURES = {
-    "SQLITE_FULL": "free space (or raise INGEST_DB_MAX_PAGES) and rerun",
-    "SQLITE_CORRUPT": "restore it from a backup, or move it aside and rerun",
-    "SQLITE_NOTADB": "restore it from a backup, or move it aside and rerun",
-    "SQLITE_IOERR": "check the disk (dmesg) and rerun",
-    "SQLITE_READONLY": "fix the permissions of the file and its folder, and rerun",
-    "SQLITE_CANTOPEN": "check that the folder exists and is writable, and rerun",
-}
-
-
-def storage_failure(exc: BaseException, db_path: str | os.PathLike) -> str | None:
-    """One line naming the database and the fix, when ``exc`` says the database file cannot
-    be written or read; None for any other error (a bad record, a constraint)."""
-    if not isinstance(exc, sqlite3.Error):
-        return None
-    name = getattr(exc, "sqlite_errorname", "") or ""
-    text = str(exc)
-    if not name:  # errors raised without a code: known by their message
-        name = ("SQLITE_CORRUPT" if "malformed" in text else
-                "SQLITE_FULL" if "disk is full" in text else "")
-    family = next((k for k in STORAGE_FAILURES if name == k or name.startswith(k + "_")), None)
-    if family is None:
-        return None
-    return f"ingest: cannot write {db_path}: {text}; {STORAGE_FAILURES[family]}"
 
 
 def utcnow_iso() -> str:

@@ -31,8 +31,6 @@ ROWS = NUM_PERM // BANDS
 # Five-word shingles: long enough that two different articles on one topic share few, short
 # enough that a changed sentence or footer changes few.
 SHINGLE_WORDS = 5
-# Estimated Jaccard similarity at or above which two bodies are one article.
-DEFAULT_THRESHOLD = 0.8
 # Bodies shorter than this are too short to call near-copies (teasers, stubs).
 MIN_WORDS = 50
 SEED = 1
@@ -62,13 +60,26 @@ def sketch(text: str) -> MinHash:
     return m
 
 
-def _from_blob(blob: bytes) -> MinHash:
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=_PERMUTATIONS,
-                   hashvalues=np.frombuffer(blob, dtype=DTYPE).copy())
+def signature(text: str) -> bytes:
+    """The sketch of ``text`` as stored (``article_sketches.minhash``): what a worker process
+    computes and hands to ``link_duplicates``, so the writer does not hash every shingle."""
+    return np.asarray(sketch(text).hashvalues, dtype=DTYPE).tobytes()
 
 
-def bands(m: MinHash) -> list[tuple[int, int]]:
-    values = np.asarray(m.hashvalues, dtype=DTYPE)
+def _values(blob: bytes) -> np.ndarray:
+    """A stored signature's hash values. Compared as arrays, not as datasketch MinHash
+    objects: making one recomputes its permutations, a third of linking's time."""
+    return np.frombuffer(blob, dtype=DTYPE)
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Estimated Jaccard similarity of two signatures (datasketch's MinHash.jaccard)."""
+    return float(np.count_nonzero(a == b)) / float(len(a))
+
+
+def bands(values: np.ndarray) -> list[tuple[int, int]]:
+    """The LSH band keys of a signature's hash values."""
+    values = np.asarray(values, dtype=DTYPE)
     out = []
     for band in range(BANDS):
         digest = hashlib.blake2b(values[band * ROWS:(band + 1) * ROWS].tobytes(),
@@ -92,9 +103,11 @@ def _article(store: Store, article_id: int) -> dict | None:
     return dict(zip([c[0] for c in cur.description], row))
 
 
-def link_duplicates(store: Store, article_id: int, *,
-                    threshold: float = DEFAULT_THRESHOLD) -> dict | None:
-    """Index the article's sketch and link it with its copies.
+def link_duplicates(store: Store, article_id: int, *, threshold: float,
+                    body_signature: bytes | None = None) -> dict | None:
+    """Index the article's sketch and link it with its copies: those whose estimated Jaccard
+    similarity is at least ``threshold`` (INGEST_DUPLICATE_SIMILARITY). ``body_signature``:
+    ``signature()`` of the article's stored body, when the caller already has it.
 
     Returns {"original": id, "similarity": s} when the article is a copy, else None.
     """
@@ -111,10 +124,11 @@ def link_duplicates(store: Store, article_id: int, *,
                     (art["content_hash"], article_id)):
                 matches[other] = 1.0
         if art["word_count"] >= MIN_WORDS:
-            m = sketch(art["body_text"])
+            blob = body_signature or signature(art["body_text"])
+            mine = _values(blob)
             conn.execute("INSERT INTO article_sketches (article_id, minhash) VALUES (?, ?)",
-                         (article_id, np.asarray(m.hashvalues, dtype=DTYPE).tobytes()))
-            my_bands = bands(m)
+                         (article_id, blob))
+            my_bands = bands(mine)
             conn.executemany("INSERT OR IGNORE INTO article_bands (band, hash, article_id)"
                              " VALUES (?, ?, ?)", [(b, h, article_id) for b, h in my_bands])
             candidates = set()
@@ -123,10 +137,10 @@ def link_duplicates(store: Store, article_id: int, *,
                     "SELECT article_id FROM article_bands WHERE band = ? AND hash = ?"
                     " AND article_id != ?", (b, h, article_id)))
             for other in candidates - set(matches):
-                blob = conn.execute("SELECT minhash FROM article_sketches WHERE article_id = ?",
-                                    (other,)).fetchone()
-                if blob:
-                    sim = float(m.jaccard(_from_blob(blob[0])))
+                stored = conn.execute("SELECT minhash FROM article_sketches WHERE article_id = ?",
+                                      (other,)).fetchone()
+                if stored:
+                    sim = similarity(mine, _values(stored[0]))
                     if sim >= threshold:
                         matches[other] = sim
         if not matches:

@@ -9,6 +9,7 @@ changed. The setting INGEST_KEEP_RAW turns keeping them off.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import zlib
@@ -36,7 +37,16 @@ class RawPage:
     content_type: str | None
     headers: dict
     fetched_at: str
-    body: bytes        # the HTML as fetched (uncompressed)
+    body: bytes        # the HTML as fetched (uncompressed, unless ``compression`` says)
+    sha256: str | None = None   # of the uncompressed body, as stored
+    compression: str = "none"   # how ``body`` is held: a DECOMPRESS key
+
+    def decompressed(self) -> RawPage:
+        """This page with its body as fetched (itself when it is already)."""
+        if self.compression == "none":
+            return self
+        return dataclasses.replace(self, body=DECOMPRESS[self.compression](self.body),
+                                   compression="none")
 
 
 def save_raw_page(store: Store, url: str, body: bytes, *, fetched_at: str,
@@ -57,18 +67,18 @@ def save_raw_page(store: Store, url: str, body: bytes, *, fetched_at: str,
              hashlib.sha256(body).hexdigest(), zlib.compress(body, ZLIB_LEVEL)))
 
 
-def _row_to_page(row) -> RawPage:
-    url, site, canonical, status, ctype, headers, fetched_at, compression, blob = row
-    decompress = DECOMPRESS.get(compression)
-    if decompress is None:
+def _row_to_page(row, decompress: bool = True) -> RawPage:
+    url, site, canonical, status, ctype, headers, fetched_at, compression, sha256, blob = row
+    if compression not in DECOMPRESS:
         raise ValueError(f"raw page {url}: unknown compression {compression!r}; "
                          f"known: {sorted(DECOMPRESS)}")
-    return RawPage(url, site, canonical, status, ctype, json.loads(headers or "{}"),
-                   fetched_at, decompress(blob))
+    page = RawPage(url, site, canonical, status, ctype, json.loads(headers or "{}"),
+                   fetched_at, blob, sha256, compression)
+    return page.decompressed() if decompress else page
 
 
 _COLUMNS = ("url, site, canonical_url, status, content_type, headers, fetched_at, compression,"
-            " body")
+            " sha256, body")
 
 
 def get_raw_page(store: Store, url: str) -> RawPage | None:
@@ -82,10 +92,12 @@ def count_raw_pages(store: Store, sites: list[str] | None = None) -> int:
     return store.conn.execute(f"SELECT count(*) FROM raw_pages{where}", params).fetchone()[0]
 
 
-def iter_raw_pages(store: Store, sites: list[str] | None = None,
-                   batch: int = 200) -> Iterator[RawPage]:
+def iter_raw_pages(store: Store, sites: list[str] | None = None, batch: int = 200, *,
+                   decompress: bool = True) -> Iterator[RawPage]:
     """Stored pages (of ``sites`` only, when given) by site and URL, read in batches so that
-    a large database is never in memory at once."""
+    a large database is never in memory at once. ``decompress=False`` leaves each body as
+    stored (``RawPage.decompressed()`` gives it): re-extraction's worker processes inflate
+    the pages, so the one reading process only hands them over."""
     where, params = _where(sites)
     last = ("", "")
     cond = " AND " if where else " WHERE "
@@ -96,7 +108,7 @@ def iter_raw_pages(store: Store, sites: list[str] | None = None,
         if not rows:
             return
         for row in rows:
-            yield _row_to_page(row)
+            yield _row_to_page(row, decompress)
         last = (rows[-1][1], rows[-1][0])
 
 

@@ -1,4 +1,5 @@
-"""Recent crawl runs with their stats, for `ingest runs`: read from ``crawl_runs``."""
+"""Crawl runs: recent ones with their stats, for `ingest runs` (read from ``crawl_runs``), and
+the status of a stopped one."""
 
 from __future__ import annotations
 
@@ -6,12 +7,20 @@ import json
 import os
 import sqlite3
 
-from ingest.store import COUNT_COLUMNS
+from ingest.store import COUNT_COLUMNS, Store
 
 STATUS_PREFIX = "downloader/response_status_count/"
 DROP_PREFIX = "ingest/drops/"
 EFFICIENCY_PREFIX = "ingest/efficiency/"  # pipelines/efficiency.py
 BUDGET_PREFIX = "ingest/budget/stopped/"   # ingest/crawl/budget.py
+
+
+def mark_run_stopped(db_path: str | os.PathLike, run_id: int, reason: str) -> None:
+    """A run closed as "finished" was in fact stopped (Ctrl-C, SIGTERM: Scrapy says so only
+    after the pipelines closed): its status becomes ``reason``."""
+    with Store(db_path) as store, store.transaction() as conn:
+        conn.execute("UPDATE crawl_runs SET status = ? WHERE id = ? AND status = 'finished'",
+                     (reason, run_id))
 
 
 def recent_runs(db_path: str | os.PathLike, limit: int = 10) -> list[dict]:
@@ -78,12 +87,3 @@ def format_runs(runs: list[dict]) -> str:
             lines.append(f"  {site}: stopped by its budget, {why}; the rest is due next run")
     return "\n".join(lines)
 
-
-def note_stop_reason(db_path: str | os.PathLike, run_id: int, reason: str) -> None:
-    """Replace a closed run's "finished" with the reason it really stopped (Scrapy tells it
-    only after the pipelines closed: "shutdown" for Ctrl-C or SIGTERM)."""
-    from ingest.store import Store
-
-    with Store(db_path) as store, store.transaction() as conn:
-        conn.execute("UPDATE crawl_runs SET status = ? WHERE id = ? AND status = 'finished'",
-                     (reason, run_id))

@@ -2,7 +2,8 @@
 
 Each stored article page's block fingerprints (``ingest.extract.template.page_blocks``) go
 into ``page_blocks``. A block seen on at least ``min_share`` of a site's articles, and on at
-least ``min_pages`` of them, is part of the site's template (``site_templates.is_template``).
+least ``min_pages`` of them (INGEST_TEMPLATE_MIN_SHARE, INGEST_TEMPLATE_MIN_PAGES), is part of
+the site's template (``site_templates.is_template``).
 Counting is over what is stored, not over the order pages arrived in, so the template after
 ``refresh_templates`` is the same whichever order the site was crawled in.
 
@@ -17,12 +18,8 @@ from collections.abc import Iterable
 
 from ingest.extract.template import PageBlock, SiteTemplate
 from ingest.store import Store, site_of
+from ingest.store.thresholds import check_thresholds
 
-# A block on at least half of a site's articles is the site's, not an article's: the issue's
-# "most pages". Five pages at least, so that a small site's few articles about one event do
-# not make their shared paragraphs a template.
-DEFAULT_MIN_SHARE = 0.5
-DEFAULT_MIN_PAGES = 5
 
 
 def record_page_blocks(store: Store, url: str, blocks: Iterable[PageBlock], *,
@@ -61,14 +58,10 @@ def forget_page(store: Store, url: str) -> None:
         conn.execute("DELETE FROM page_blocks WHERE url = ?", (url,))
 
 
-def refresh_templates(store: Store, site: str, *, min_share: float = DEFAULT_MIN_SHARE,
-                      min_pages: int = DEFAULT_MIN_PAGES) -> dict:
-    """Recount the site's candidate blocks and mark its template. Returns a summary."""
-    if not 0 < min_share <= 1:
-        raise ValueError(f"template min share must be in (0, 1], got {min_share}; "
-                         f"e.g. INGEST_TEMPLATE_MIN_SHARE = 0.5")
-    if min_pages < 2:
-        raise ValueError(f"template min pages must be at least 2, got {min_pages}")
+def refresh_templates(store: Store, site: str, *, min_share: float, min_pages: int) -> dict:
+    """Recount the site's candidate blocks and mark its template. Returns a summary.
+    ``min_share``, ``min_pages``: INGEST_TEMPLATE_MIN_SHARE and INGEST_TEMPLATE_MIN_PAGES."""
+    check_thresholds(template_min_share=min_share, template_min_pages=min_pages)
     with store.transaction() as conn:
         site_pages = conn.execute(
             "SELECT count(DISTINCT canonical_url) FROM page_blocks WHERE site = ?",
@@ -132,6 +125,17 @@ def load_templates(store: Store, profiles=None) -> dict[str, SiteTemplate]:
 
 def sites_with_blocks(store: Store) -> list[str]:
     return [r[0] for r in store.conn.execute("SELECT DISTINCT site FROM page_blocks ORDER BY 1")]
+
+
+def template_blocks(store: Store, site: str | None, *, show_all: bool) -> list[tuple]:
+    """(site, fingerprint, pages_seen, site_pages, is_template, keep, example_text) of the
+    template blocks of ``site`` (every site when None), most seen first; with ``show_all``
+    also the candidates below the threshold and the vetoed blocks."""
+    where = "" if show_all else " AND is_template AND NOT keep"
+    return store.conn.execute(
+        "SELECT site, fingerprint, pages_seen, site_pages, is_template, keep, example_text"
+        f" FROM site_templates WHERE (? IS NULL OR site = ?){where}"
+        " ORDER BY site, pages_seen DESC, fingerprint", (site, site)).fetchall()
 
 
 def keep_block(store: Store, site: str, fingerprint: str, keep: bool = True) -> bool:
