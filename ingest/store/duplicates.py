@@ -49,8 +49,13 @@ def shingles(text: str, k: int = SHINGLE_WORDS) -> set[bytes]:
     return {" ".join(words[i:i + k]).encode() for i in range(len(words) - k + 1)}
 
 
+# The permutations are a function of NUM_PERM, SEED and SCHEME: made once, not for every
+# article (numpy's RandomState per sketch was a seventh of a sketch's cost).
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+
+
 def sketch(text: str) -> MinHash:
-    m = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+    m = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=_PERMUTATIONS)
     m.update_batch(list(shingles(text)))
     return m
 
