@@ -12,7 +12,8 @@ import click
 
 from ingest import settings as defaults
 from ingest.cli.options import db_option
-from ingest.crawl.schedule import Known, Policy, parse_time, retry_wait
+from ingest.crawl.schedule import Known, Policy, parse_time, retry_wait, waiting
+from ingest.store import crawlstate
 
 
 def _connect(db: Path) -> sqlite3.Connection:
@@ -22,16 +23,15 @@ def _connect(db: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(db)
     conn.row_factory = sqlite3.Row
     cols = {r[1] for r in conn.execute("PRAGMA table_info(pages)")}
-    if "failures" not in cols:
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "failures" not in cols or "listing_pages" not in tables:
         raise click.ClickException(f"{db}: an older database without the revisit policy; "
                                    f"run a crawl (or any ingest command that migrates) first")
     return conn
 
 
 def _policy() -> Policy:
-    return Policy(gone_hours=defaults.INGEST_GONE_RECHECK_HOURS,
-                  gone_max_days=defaults.INGEST_GONE_RECHECK_MAX_DAYS,
-                  error_hours=defaults.INGEST_ERROR_RETRY_HOURS)
+    return Policy.from_settings(lambda name: getattr(defaults, name))
 
 
 @click.group("frontier", invoke_without_command=True)
@@ -41,13 +41,15 @@ def _policy() -> Policy:
               help="URLs listed per site (the counts cover all).")
 @click.pass_context
 def frontier(ctx, db: Path, site: str | None, limit: int):
-    """Per site: the URLs held back by the revisit policy (404/410, drops, repeated errors),
-    when each is due again and why. Uses the default policy settings.
+    """Per site: the URLs held back by the revisit policy (404/410, drops, repeated errors,
+    listing pages that showed no new link), when each is due again and why, and the hosts
+    whose server asked us to wait (Retry-After). Uses the default policy settings.
 
     \b
     Example:
       ingest frontier --db data/news.db --site example.com
       ingest frontier reset --pattern '/tag/'
+      ingest frontier reset --host example.com
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -67,13 +69,26 @@ def frontier(ctx, db: Path, site: str | None, limit: int):
             continue
         held.setdefault(r["site"], []).append(
             (r["url"], (last + wait[0]).isoformat(timespec="seconds"), wait[1]))
+    for r in crawlstate.quiet_listings(conn, site):
+        known = Known(outcome="skipped", fetched_at=r["checked_at"],
+                      listing_quiet=r["quiet"], listing_checked_at=r["checked_at"])
+        wait = waiting(known, _policy())
+        if wait is None or now >= wait[0]:
+            due[r["site"]] = due.get(r["site"], 0) + 1
+            continue
+        held.setdefault(r["site"], []).append(
+            (r["url"], wait[0].isoformat(timespec="seconds"), wait[1]))
+    holds = crawlstate.read_holds(conn, now)
+    for hold in holds:
+        click.echo(f"host {hold.host}: no request before {hold.until} ({hold.reason})")
     if not held and not due:
-        click.echo("nothing held back: every URL is due on the next run")
+        if not holds:
+            click.echo("nothing held back: every URL is due on the next run")
         return
     for name in sorted(set(held) | set(due)):
         rows = held.get(name, [])
-        click.echo(f"{name}: {len(rows)} URLs held back, {due.get(name, 0)} failed ones due "
-                   f"on the next run")
+        click.echo(f"{name}: {len(rows)} URLs held back, {due.get(name, 0)} failed or "
+                   f"listing ones due on the next run")
         for url, when, why in rows[:limit]:
             click.echo(f"  {url}  due {when}  ({why})")
         if len(rows) > limit:
@@ -84,27 +99,39 @@ def frontier(ctx, db: Path, site: str | None, limit: int):
 @db_option
 @click.argument("url", required=False)
 @click.option("--pattern", help="A regular expression: reset every URL it matches (search).")
-def frontier_reset(db: Path, url: str | None, pattern: str | None):
-    """Make URL (or every URL matching --pattern) due on the next run.
+@click.option("--host", help="Lift the hold a server's Retry-After put on this host.")
+def frontier_reset(db: Path, url: str | None, pattern: str | None, host: str | None):
+    """Make URL (or every URL matching --pattern) due on the next run, failed URLs and
+    quiet listing pages alike; or, with --host, lift a server's Retry-After hold.
 
     \b
     Example:
       ingest frontier reset https://example.com/news/a-story.html
       ingest frontier reset --pattern '^https://example\\.com/tag/'
+      ingest frontier reset --host example.com
     """
-    if bool(url) == bool(pattern):
-        raise click.UsageError("give a URL or --pattern REGEX (one of them)")
+    if sum(map(bool, (url, pattern, host))) != 1:
+        raise click.UsageError("give a URL, --pattern REGEX or --host HOST (one of them)")
+    if host:
+        conn = _connect(db)
+        with conn:
+            lifted = crawlstate.release_hosts(conn, [host])
+        click.echo(f"{lifted} host hold(s) lifted: {host} is requested on the next run"
+                   if lifted else f"no hold on {host} (`ingest frontier` lists them)")
+        return
     try:
         regex = re.compile(pattern) if pattern else None
     except re.error as exc:
         raise click.BadParameter(f"not a regular expression: {exc}", param_hint="--pattern")
     conn = _connect(db)
     if regex is None:
-        urls = [url]
+        urls = listings = [url]
     else:
         urls = [r[0] for r in conn.execute("SELECT url FROM pages WHERE failures > 0")
                 if regex.search(r[0])]
+        listings = [r["url"] for r in crawlstate.quiet_listings(conn) if regex.search(r["url"])]
     with conn:
         changed = sum(conn.execute("UPDATE pages SET failures = 0 WHERE url = ? AND "
                                    "failures > 0", (u,)).rowcount for u in urls)
+        changed += crawlstate.reset_listings(conn, listings)
     click.echo(f"{changed} URL(s) reset: due on the next run")
