@@ -14,7 +14,8 @@ database knows (``ingest.store.crawlstate``): stored articles are refetched only
 sitemap says they changed or they are within the recheck window, and then conditionally; a
 304 is counted and only its check time is written. Listing pages are followed, not stored
 (``ingest.extract.pagekind``); one that is not a start page and shows no link never fetched
-before is fetched more rarely (``ingest.crawl.schedule.listing_wait``). One crawl per site and database at a time (``ingest.crawl.crawllock``).
+before is fetched more rarely (``ingest.crawl.schedule.listing_wait``). One crawl per site
+and database at a time (``ingest.crawl.crawllock``).
 """
 
 from __future__ import annotations
