@@ -112,10 +112,11 @@ RETRY_TIMES = 2
 # 429 and 503 with Retry-After: wait as told (the whole site slows down) before retrying, but
 # never longer than this many seconds within one run; longer waits are left to the next run.
 INGEST_RETRY_AFTER_MAX = 300.0
-# A longer Retry-After is kept in the database (table host_holds, ingest/crawl/holds.py): that
-# host gets no request, in this run or a later one, before the time the server gave, but at
-# most this many hours from its answer: a server saying "come back in a year" is most likely
-# misconfigured, and a day costs it one more answer (`ingest frontier` shows the hold).
+# A longer Retry-After is kept in the database (table retry_holds, ingest/crawl/holds.py): that
+# host (429) or URL (503) gets no request, in this run or a later one, before the time the
+# server gave, but at most this many hours from its answer: a server saying "come back in a
+# year" is most likely misconfigured, and a day costs it one more answer (`ingest frontier`
+# shows the hold).
 INGEST_RETRY_AFTER_HOLD_MAX_HOURS = 24.0
 # Drops counted by reason into the crawl's stats (crawl_runs.stats, `ingest runs`); a summary
 # line per site at the end of a crawl, and a progress line on a terminal

@@ -1,6 +1,7 @@
 """Issue 13, the rest of the revisit policy: listing pages that keep showing no new link are
-fetched more rarely (adaptive revisit), and a server's long Retry-After holds its host across
-runs. Real crawls of sites on 127.0.0.1; what was fetched is read from the server's log."""
+fetched more rarely (adaptive revisit), and a server's long Retry-After holds its host (429)
+or the URL (503) across runs. Real crawls of sites on 127.0.0.1; what was fetched is read
+from the server's log."""
 
 from datetime import datetime, timedelta, timezone
 
@@ -135,9 +136,9 @@ def test_long_retry_after_holds_the_host_in_this_run_and_the_next(tmp_path):
         assert len(hits) - busy_at[0] - 1 <= 1, [h.path for h in hits]
         [page] = rows(db, "SELECT outcome, status FROM pages WHERE url = ?", site.url("/busy/"))
         assert (page["outcome"], page["status"]) == ("error", 429)
-        [hold] = rows(db, "SELECT host, until, status, reason FROM host_holds")
+        [hold] = rows(db, "SELECT target, scope, until, status, reason FROM retry_holds")
         until = datetime.fromisoformat(hold["until"])
-        assert hold["host"] == "127.0.0.1" and hold["status"] == 429
+        assert (hold["target"], hold["scope"], hold["status"]) == ("127.0.0.1", "host", 429)
         assert timedelta(minutes=55) < until - datetime.now(timezone.utc) <= timedelta(hours=1)
         assert "Retry-After 3600 s" in hold["reason"]
 
@@ -159,7 +160,7 @@ def test_long_retry_after_holds_the_host_in_this_run_and_the_next(tmp_path):
         again = site.counts()
     assert {p for p in again if p.startswith("/news/")} == set(stories), again
     assert again["/busy/"] == 1
-    assert rows(db, "SELECT count(*) AS n FROM host_holds")[0]["n"] == 0
+    assert rows(db, "SELECT count(*) AS n FROM retry_holds")[0]["n"] == 0
     assert rows(db, "SELECT count(*) AS n FROM articles")[0]["n"] == 8
 
 
@@ -167,12 +168,48 @@ def test_a_hold_ends_at_its_time(tmp_path):
     state = CrawlState(tmp_path / "news.db")
     try:
         now = datetime.now(timezone.utc)
-        state.hold_host("A.example", until=(now + timedelta(minutes=5)).isoformat(),
-                        status=503, url="https://a.example/x", reason="HTTP 503")
-        state.hold_host("b.example", until=(now - timedelta(seconds=1)).isoformat(),
-                        status=429, url="https://b.example/y", reason="HTTP 429")
-        assert [h.host for h in state.holds(now)] == ["a.example"]
+        state.hold("A.example", scope="host", until=(now + timedelta(minutes=5)).isoformat(),
+                   status=429, url="https://a.example/x", reason="HTTP 429")
+        state.hold("https://b.example/y", scope="url",
+                   until=(now - timedelta(seconds=1)).isoformat(), status=503,
+                   url="https://b.example/y", reason="HTTP 503")
+        assert [h.target for h in state.holds(now)] == ["a.example"]
         assert state.holds(now + timedelta(minutes=6)) == []
         assert len(state.holds()) == 2
     finally:
         state.close()
+
+
+def _down_for_an_hour(handler):
+    TestSite._send(handler, 503, b"maintenance", "text/plain", {"Retry-After": "3600"})
+    return 503
+
+
+def test_long_retry_after_on_a_503_holds_that_url_only_across_runs(tmp_path):
+    """A 503 is one page's trouble: the next run asks the rest of the site as usual but not
+    that URL, until its time; `ingest frontier reset URL` lifts the hold."""
+    with TestSite() as site:
+        site.set("/robots.txt", "User-agent: *\n", "text/plain")
+        site.set("/", listing_html("Home", (_story("up"), "/down/")))
+        site.set(_story("up"), article_html("Up", published=PUBLISHED, body="up"))
+        site.faults["/down/"] = _down_for_an_hour
+        sites = tmp_path / "sites.toml"
+        sites.write_text(f'[sites.down]\nstart_urls = ["{site.url("/")}"]\n')
+        db = tmp_path / "news.db"
+        assert crawl(db, site="down", sites_file=str(sites)).returncode == 0
+        assert site.count("/down/") == 1 and site.count(_story("up")) == 1
+        [hold] = rows(db, "SELECT target, scope, status FROM retry_holds")
+        assert (hold["target"], hold["scope"], hold["status"]) == (site.url("/down/"), "url", 503)
+        site.reset_counts()
+        second = crawl(db, site="down", sites_file=str(sites))
+        assert second.returncode == 0, second.stderr
+        assert "/" in site.counts() and site.count("/down/") == 0, site.counts()
+        assert f"url {site.url('/down/')}: no request before " in _frontier(db)
+        reset = CliRunner().invoke(main, ["frontier", "reset", "--db", str(db),
+                                          site.url("/down/")])
+        assert reset.exit_code == 0 and "1 URL(s) reset" in reset.output, reset.output
+        site.faults.clear()
+        site.reset_counts()
+        assert crawl(db, site="down", sites_file=str(sites)).returncode == 0
+        assert site.count("/down/") == 1
+    assert rows(db, "SELECT count(*) AS n FROM retry_holds")[0]["n"] == 0

@@ -80,7 +80,8 @@ def frontier(ctx, db: Path, site: str | None, limit: int):
             (r["url"], wait[0].isoformat(timespec="seconds"), wait[1]))
     holds = crawlstate.read_holds(conn, now)
     for hold in holds:
-        click.echo(f"host {hold.host}: no request before {hold.until} ({hold.reason})")
+        click.echo(f"{hold.scope} {hold.target}: no request before {hold.until} "
+                   f"({hold.reason})")
     if not held and not due:
         if not holds:
             click.echo("nothing held back: every URL is due on the next run")
@@ -99,10 +100,11 @@ def frontier(ctx, db: Path, site: str | None, limit: int):
 @db_option
 @click.argument("url", required=False)
 @click.option("--pattern", help="A regular expression: reset every URL it matches (search).")
-@click.option("--host", help="Lift the hold a server's Retry-After put on this host.")
+@click.option("--host", help="Lift the hold a server's Retry-After (429) put on this host.")
 def frontier_reset(db: Path, url: str | None, pattern: str | None, host: str | None):
-    """Make URL (or every URL matching --pattern) due on the next run, failed URLs and
-    quiet listing pages alike; or, with --host, lift a server's Retry-After hold.
+    """Make URL (or every URL matching --pattern) due on the next run: failed URLs, quiet
+    listing pages and URLs a 503's Retry-After holds alike; or, with --host, lift the hold a
+    429's Retry-After put on a host.
 
     \b
     Example:
@@ -115,7 +117,7 @@ def frontier_reset(db: Path, url: str | None, pattern: str | None, host: str | N
     if host:
         conn = _connect(db)
         with conn:
-            lifted = crawlstate.release_hosts(conn, [host])
+            lifted = crawlstate.release_holds(conn, [host], scope="host")
         click.echo(f"{lifted} host hold(s) lifted: {host} is requested on the next run"
                    if lifted else f"no hold on {host} (`ingest frontier` lists them)")
         return
@@ -125,13 +127,19 @@ def frontier_reset(db: Path, url: str | None, pattern: str | None, host: str | N
         raise click.BadParameter(f"not a regular expression: {exc}", param_hint="--pattern")
     conn = _connect(db)
     if regex is None:
-        urls = listings = [url]
+        urls = listings = held = [url]
     else:
         urls = [r[0] for r in conn.execute("SELECT url FROM pages WHERE failures > 0")
                 if regex.search(r[0])]
         listings = [r["url"] for r in crawlstate.quiet_listings(conn) if regex.search(r["url"])]
+        held = [h.target for h in crawlstate.read_holds(conn)
+                if h.scope == "url" and regex.search(h.target)]
+    changed = set()   # one URL may be failed, a quiet listing and held at once: counted once
     with conn:
-        changed = sum(conn.execute("UPDATE pages SET failures = 0 WHERE url = ? AND "
-                                   "failures > 0", (u,)).rowcount for u in urls)
-        changed += crawlstate.reset_listings(conn, listings)
-    click.echo(f"{changed} URL(s) reset: due on the next run")
+        for u in urls:
+            if conn.execute("UPDATE pages SET failures = 0 WHERE url = ? AND failures > 0",
+                            (u,)).rowcount:
+                changed.add(u)
+        changed.update(u for u in listings if crawlstate.reset_listings(conn, [u]))
+        changed.update(u for u in held if crawlstate.release_holds(conn, [u], scope="url"))
+    click.echo(f"{len(changed)} URL(s) reset: due on the next run")

@@ -1,19 +1,18 @@
 """A server's Retry-After honoured across runs (issue 13).
 
 ``ingest/crawl/retry_after.py`` waits out a 429/503's Retry-After within the run when it is
-at most INGEST_RETRY_AFTER_MAX. A longer one is a hold on the whole host: the server asks
-this client to come back later (429: we sent too many requests; 503: it is overloaded or in
-maintenance), not one page. So the retry-after middleware sends ``signals.host_held``, and this
-downloader middleware
+at most INGEST_RETRY_AFTER_MAX. A longer one becomes a hold (``HOLD_SCOPES``): on the whole
+host for a 429, on that URL for a 503. The retry-after middleware sends
+``signals.retry_held``, and this downloader middleware
 
-- drops every later request to that host before it is sent, in this run (``HeldBack``; the
-  spider records nothing for them, so they are due once the hold ends, as with a budget);
-- keeps the hold in the database (table host_holds, through the spider's ``state``), capped
+- drops every later request to what is held before it is sent, in this run (``HeldBack``;
+  the spider records nothing for them, so they are due once the hold ends, as with a budget);
+- keeps the hold in the database (table retry_holds, through the spider's ``state``), capped
   at INGEST_RETRY_AFTER_HOLD_MAX_HOURS from the answer, so that later runs send nothing to
-  the host before its time either: robots.txt, feeds and start pages included.
+  it before its time either: for a host, robots.txt, feeds and start pages included.
 
-`ingest frontier` shows holds; `ingest frontier reset --host HOST` lifts one. Without a
-database (a distributed worker) the hold lasts for the run only.
+`ingest frontier` shows holds; `ingest frontier reset --host HOST` (or `reset URL`) lifts
+one. Without a database (a distributed worker) the hold lasts for the run only.
 """
 
 from __future__ import annotations
@@ -32,6 +31,13 @@ HELD_KEY = exitstatus.HELD_KEY
 HOLD_PREFIX = "ingest/hold/host/"
 
 
+# What a long Retry-After holds, by status. 429 (Too Many Requests, RFC 6585) is about this
+# client's rate on the whole server: any other request would be answered so too. 503 (RFC
+# 9110) can be one page's trouble (a backend, a maintenance page) while the rest of the site
+# answers: only that URL waits, the others are asked as usual.
+HOLD_SCOPES = {429: "host", 503: "url"}
+
+
 class HeldBack(IgnoreRequest):
     """The request's host is held by its server's Retry-After: left for a later run."""
 
@@ -46,9 +52,10 @@ class HostHoldMiddleware:
     def __init__(self, crawler):
         self.crawler = crawler
         self.max_hours = setting(crawler.settings, "INGEST_RETRY_AFTER_HOLD_MAX_HOURS")
-        self.holds: dict[str, tuple[datetime, str]] = {}   # host -> (until, why)
+        self.holds: dict[tuple[str, str], tuple[datetime, str]] = {}  # (scope, target) ->
+        # (until, why)
         self.loaded = False
-        crawler.signals.connect(self.host_held, signal=signals.host_held)
+        crawler.signals.connect(self.retry_held, signal=signals.retry_held)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -68,35 +75,43 @@ class HostHoldMiddleware:
         now = datetime.now(timezone.utc)
         for hold in state.holds(now):
             until = datetime.fromisoformat(hold.until)
-            self._held(hold.host, until, hold.reason)
+            self._held(hold.scope, hold.target, until, hold.reason)
 
-    def _held(self, host: str, until: datetime, reason: str) -> None:
-        self.holds[host] = (until, reason)
+    def _held(self, scope: str, target: str, until: datetime, reason: str) -> None:
+        self.holds[(scope, target)] = (until, reason)
         when = until.isoformat(timespec="seconds")
-        self.crawler.stats.set_value(HOLD_PREFIX + host, f"until {when} ({reason})")
+        lift = f"--host {target}" if scope == "host" else target
+        if scope == "host":
+            self.crawler.stats.set_value(HOLD_PREFIX + target, f"until {when} ({reason})")
         self.crawler.spider.logger.warning(
-            "%s: no request before %s: %s; `ingest frontier reset --host %s` lifts it",
-            host, when, reason, host)
+            "%s: no request before %s: %s; `ingest frontier reset %s` lifts it",
+            target, when, reason, lift)
 
     def process_request(self, request, spider=None):
         if not self.loaded:
             self._load()
+        if not self.holds:
+            return None
         host = host_of(request.url)
-        hold = self.holds.get(host)
-        if hold is None:
-            return None
-        until, reason = hold
-        if datetime.now(timezone.utc) >= until:
-            del self.holds[host]
-            return None
-        self.crawler.stats.inc_value(HELD_KEY)
-        self.crawler.stats.inc_value(f"{HELD_KEY}/{host}")
-        raise HeldBack(f"{host}: held until {until.isoformat(timespec='seconds')} ({reason})")
+        for key in (("host", host), ("url", request.url)):
+            hold = self.holds.get(key)
+            if hold is None:
+                continue
+            until, reason = hold
+            if datetime.now(timezone.utc) >= until:
+                del self.holds[key]
+                continue
+            self.crawler.stats.inc_value(HELD_KEY)
+            self.crawler.stats.inc_value(f"{HELD_KEY}/{host}")
+            raise HeldBack(f"{key[1]}: held until {until.isoformat(timespec='seconds')} "
+                           f"({reason})")
+        return None
 
-    def host_held(self, url: str, status: int, seconds: float) -> None:
+    def retry_held(self, url: str, status: int, seconds: float) -> None:
         """A server answered ``url`` with ``status`` and a Retry-After of ``seconds``, longer
-        than this run waits: hold its host, now and in later runs."""
-        host = host_of(url)
+        than this run waits: hold its host (429) or the URL (503), now and in later runs."""
+        scope = HOLD_SCOPES.get(status, "host")
+        target = host_of(url) if scope == "host" else url
         now = datetime.now(timezone.utc)
         wait = min(seconds, self.max_hours * 3600)
         until = (now + timedelta(seconds=wait)).replace(microsecond=0)
@@ -105,8 +120,8 @@ class HostHoldMiddleware:
             reason += f" (held {self.max_hours:g} h, INGEST_RETRY_AFTER_HOLD_MAX_HOURS)"
         if not self.loaded:
             self._load()
-        self._held(host, until, reason)
+        self._held(scope, target, until, reason)
         state = self._state()
         if state is not None:
-            state.hold_host(host, until=until.isoformat(timespec="seconds"), status=status,
-                            url=url, reason=reason)
+            state.hold(target, scope=scope, until=until.isoformat(timespec="seconds"),
+                       status=status, url=url, reason=reason)

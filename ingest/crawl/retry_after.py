@@ -9,8 +9,8 @@ response path (DOWNLOADER_MIDDLEWARES order 560 > 550). For a 429/503 with a Ret
 - the request is retried after the delay (up to RETRY_TIMES);
 - a delay above INGEST_RETRY_AFTER_MAX is not waited for in this run: the response goes on to
   the spider's errback (recorded in ``pages`` as an error) and is not retried now, and the
-  host is held until the time the server gave, in this run and later ones
-  (``ingest/crawl/holds.py``).
+  host (429) or the URL (503) is held until the time the server gave, in this run and later
+  ones (``ingest/crawl/holds.py``).
 
 Without a Retry-After header, RetryMiddleware's usual handling applies.
 """
@@ -72,11 +72,11 @@ class RetryAfterMiddleware:
         stats.inc_value(f"ingest/retry_after/{response.status}")
         times = request.meta.get(META_KEY, 0)
         if delay > self.max_delay:
-            # Longer than a run waits: the whole host is held, now and in later runs
+            # Longer than a run waits: the host (429) or URL (503) is held, now and later
             # (ingest/crawl/holds.py); this response goes on to be recorded as an error.
             stats.inc_value("ingest/retry_after/given_up")
             stats.inc_value("ingest/retry_after/held")
-            self.crawler.signals.send_catch_log(signal=signals.host_held, url=request.url,
+            self.crawler.signals.send_catch_log(signal=signals.retry_held, url=request.url,
                                                 status=response.status, seconds=delay)
             request.meta["dont_retry"] = True
             return response

@@ -8,5 +8,5 @@ page_outcome = object()
 article_stored = object()
 
 #: A server answered ``url`` with ``status`` (429/503) and a Retry-After of ``seconds``, longer
-#: than a run waits (ingest/crawl/retry_after.py): its host is held (ingest/crawl/holds.py).
-host_held = object()
+#: than a run waits (ingest/crawl/retry_after.py): its host or URL is held (ingest/crawl/holds.py).
+retry_held = object()

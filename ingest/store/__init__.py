@@ -475,9 +475,9 @@ ALTER TABLE pages ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
 
 # Issue 13, the rest of the revisit policy (ingest/crawl/schedule.py, ingest/store/crawlstate.py).
 # listing_pages: per listing page (not a start page), how many of its fetches in a row showed
-# no new link; the next fetch waits longer with each (adaptive revisit). host_holds: a server
+# no new link; the next fetch waits longer with each (adaptive revisit). retry_holds: a server
 # answered 429/503 with a Retry-After longer than a run waits; no request goes to that host
-# before `until`, in this run or a later one.
+# (429) or URL (503) before `until`, in this run or a later one.
 MIGRATION_ADAPTIVE_FRONTIER = """
 CREATE TABLE listing_pages (
     url TEXT PRIMARY KEY,
@@ -490,10 +490,11 @@ CREATE TABLE listing_pages (
 );
 CREATE INDEX idx_listing_pages_site ON listing_pages (site);
 
-CREATE TABLE host_holds (
-    host TEXT PRIMARY KEY,             -- the host name, lower case, as requests name it
+CREATE TABLE retry_holds (
+    target TEXT PRIMARY KEY,           -- a host name, lower case (scope 'host') or a URL ('url')
+    scope TEXT NOT NULL CHECK (scope IN ('host', 'url')),
     until TEXT NOT NULL,               -- no request to it before this (ISO 8601 UTC)
-    status INTEGER,                    -- 429 or 503
+    status INTEGER,                    -- 429 (scope host) or 503 (scope url)
     url TEXT,                          -- the request that was answered so
     reason TEXT NOT NULL,
     recorded_at TEXT NOT NULL

@@ -49,10 +49,11 @@ class Known:
 
 @dataclass(frozen=True)
 class Hold:
-    """A server asked us (429/503 with Retry-After) to send no request to ``host`` before
-    ``until`` (table host_holds)."""
+    """A server asked us (429/503 with Retry-After) to send no request to ``target`` (a host
+    name for scope "host", a URL for scope "url") before ``until`` (table retry_holds)."""
 
-    host: str
+    target: str
+    scope: str                        # "host" or "url"
     until: str                        # ISO 8601 UTC
     status: int | None
     url: str | None
@@ -168,22 +169,26 @@ class CrawlState:
             ).fetchone()
         return row[0]
 
-    # --- per host: a server's Retry-After ---------------------------------------------------
+    # --- a server's Retry-After, per host or URL ---------------------------------------------
 
-    def hold_host(self, host: str, *, until: str, status: int | None, url: str | None,
-                  reason: str) -> None:
-        """Keep a server's Retry-After: no request to ``host`` before ``until``. A later
-        answer replaces an earlier one (the server's latest word counts)."""
+    def hold(self, target: str, *, scope: str, until: str, status: int | None,
+             url: str | None, reason: str) -> None:
+        """Keep a server's Retry-After: no request to ``target`` (a host name, scope "host";
+        a URL, scope "url") before ``until``. A later answer replaces an earlier one (the
+        server's latest word counts)."""
+        if scope not in ("host", "url"):
+            raise ValueError(f"hold scope must be 'host' or 'url', not {scope!r}")
         with self.store.transaction() as conn:
             conn.execute(
                 """
-                INSERT INTO host_holds (host, until, status, url, reason, recorded_at)
-                VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (host) DO UPDATE SET until = excluded.until,
-                    status = excluded.status, url = excluded.url, reason = excluded.reason,
-                    recorded_at = excluded.recorded_at
+                INSERT INTO retry_holds (target, scope, until, status, url, reason, recorded_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (target) DO UPDATE SET scope = excluded.scope,
+                    until = excluded.until, status = excluded.status, url = excluded.url,
+                    reason = excluded.reason, recorded_at = excluded.recorded_at
                 """,
-                (host.lower(), until, status, url, reason, utcnow_iso()))
+                (target.lower() if scope == "host" else target, scope, until, status, url,
+                 reason, utcnow_iso()))
 
     def holds(self, now: datetime | None = None) -> list[Hold]:
         return read_holds(self.conn, now)
@@ -266,18 +271,21 @@ def reset_listings(conn: sqlite3.Connection, urls: Iterable[str]) -> int:
 
 
 def read_holds(conn: sqlite3.Connection, now: datetime | None = None) -> list[Hold]:
-    """Every host hold, or only those still in force at ``now``."""
+    """Every hold (hosts first), or only those still in force at ``now``."""
     cur = conn.cursor()
     cur.row_factory = sqlite3.Row
     found = [Hold(**dict(r)) for r in cur.execute(
-        "SELECT host, until, status, url, reason, recorded_at FROM host_holds ORDER BY host")]
+        "SELECT target, scope, until, status, url, reason, recorded_at FROM retry_holds "
+        "ORDER BY scope, target")]
     return found if now is None else [h for h in found if _aware(h.until) > now]
 
 
-def release_hosts(conn: sqlite3.Connection, hosts: Iterable[str]) -> int:
-    """Lift the holds on these hosts: requested again from the next run."""
-    return sum(conn.execute("DELETE FROM host_holds WHERE host = ?", (h.lower(),)).rowcount
-               for h in hosts)
+def release_holds(conn: sqlite3.Connection, targets: Iterable[str], *, scope: str) -> int:
+    """Lift the holds on these hosts (scope "host") or URLs ("url"): requested again from
+    the next run."""
+    return sum(conn.execute("DELETE FROM retry_holds WHERE target = ? AND scope = ?",
+                            (t.lower() if scope == "host" else t, scope)).rowcount
+               for t in targets)
 
 
 def _aware(value: str) -> datetime:

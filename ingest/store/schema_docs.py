@@ -164,12 +164,15 @@ TABLES: dict[str, Relation] = {
             "last_new_at": "The last fetch that showed a new link (ISO 8601 UTC).",
         },
     ),
-    "host_holds": Relation(
-        "Hosts whose server answered 429 or 503 with a Retry-After longer than a run waits: "
-        "no request goes to them before `until` (`ingest frontier reset --host` lifts it).",
+    "retry_holds": Relation(
+        "Hosts and URLs whose server answered 429 or 503 with a Retry-After longer than a run "
+        "waits: no request goes to them before `until` (`ingest frontier` shows them; "
+        "`ingest frontier reset --host HOST` or `reset URL` lifts one).",
         {
-            "host": "The host name, lower case.",
-            "until": "No request to this host before this time (ISO 8601 UTC).",
+            "target": "A host name, lower case (scope host) or a URL (scope url).",
+            "scope": "host: a 429, the server limits this client, so the whole host waits; "
+                     "url: a 503, that page is unavailable, the others are asked as usual.",
+            "until": "No request to the target before this time (ISO 8601 UTC).",
             "status": "The HTTP status that asked us to wait (429 or 503).",
             "url": "The request the server answered so.",
             "reason": "What the server said, in words.",
