@@ -60,6 +60,16 @@ INGEST_GONE_RECHECK_MAX_DAYS = 30.0
 # Other errors are retried next run the first time (they may be transient), then after this
 # many hours, doubling with each repeat up to a day.
 INGEST_ERROR_RETRY_HOURS = 1.0
+# Adaptive revisit of listing pages that are not start pages (sections, tags, archives;
+# ingest/crawl/schedule.py listing_wait): one whose fetch showed no new link waits this long
+# before the next fetch, doubling with each such fetch in a row: under an hourly cron, a
+# section quiet once waits about a run, quiet five times in a row 16 hours.
+# Start pages are fetched every run whatever they show, and feeds and sitemaps find most
+# new articles, so a quiet section costs little to wait on.
+INGEST_LISTING_RECHECK_HOURS = 1.0
+# ... up to this many hours: every listing page is seen at least every two days, so a
+# section that comes back to life is found within that (and its articles sooner by feeds).
+INGEST_LISTING_RECHECK_MAX_HOURS = 48.0
 # Discovery bounds, per site and run (issue 16): a hostile or broken site cannot make a crawl
 # read feeds and sitemaps forever. When one bites, a stat (ingest/discovery/bound/...) and a
 # pages row (outcome skipped, reason "discovery bound: ...") say so.
@@ -140,6 +150,12 @@ RETRY_TIMES = 2
 # 429 and 503 with Retry-After: wait as told (the whole site slows down) before retrying, but
 # never longer than this many seconds within one run; longer waits are left to the next run.
 INGEST_RETRY_AFTER_MAX = 300.0
+# A longer Retry-After is kept in the database (table retry_holds, ingest/crawl/holds.py): that
+# host (429) or URL (503) gets no request, in this run or a later one, before the time the
+# server gave, but at most this many hours from its answer: a server saying "come back in a
+# year" is most likely misconfigured, and a day costs it one more answer (`ingest frontier`
+# shows the hold).
+INGEST_RETRY_AFTER_HOLD_MAX_HOURS = 24.0
 # Drops counted by reason into the crawl's stats (crawl_runs.stats, `ingest runs`); a summary
 # line per site at the end of a crawl, and a progress line on a terminal
 # (ingest.crawl.crawlreport).
@@ -181,6 +197,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Per-site budgets: after the network guard, before robots.txt is asked
     # (ingest/crawl/budget.py).
     "ingest.crawl.budget.BudgetMiddleware": 45,
+    # A server's long Retry-After holds its host, across runs (ingest/crawl/holds.py): before
+    # the budget, so that held requests spend none of it, and before robots.txt is asked.
+    "ingest.crawl.holds.HostHoldMiddleware": 44,
 }
 
 # --- pipelines: one concern each, in this order -----------------------------------------

@@ -13,7 +13,9 @@ Incremental: each candidate URL goes through ``ingest.crawl.schedule.decide`` ag
 database knows (``ingest.store.crawlstate``): stored articles are refetched only when a feed or
 sitemap says they changed or they are within the recheck window, and then conditionally; a
 304 is counted and only its check time is written. Listing pages are followed, not stored
-(``ingest.extract.pagekind``). One crawl per site and database at a time (``ingest.crawl.crawllock``).
+(``ingest.extract.pagekind``); one that is not a start page and shows no link never fetched
+before is fetched more rarely (``ingest.crawl.schedule.listing_wait``). One crawl per site
+and database at a time (``ingest.crawl.crawllock``).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from ingest.crawl.carry import attach
 from ingest.crawl.config import setting
 from ingest.crawl.crawllock import ALL_SITES, CrawlLocked, SiteLocks, host_keys
 from ingest.crawl.discovery import DiscoveryError, feed_links, parse_document, robots_sitemaps
+from ingest.crawl.holds import HeldBack
 from ingest.crawl.links import TreeLinkExtractor, tree_selector
 from ingest.crawl.meta import HINT_META, NESTING_META, PAGE_META, ROBOTS_META
 from ingest.crawl.middlewares import RefusedRequest
@@ -89,6 +92,8 @@ class NewsSpider(scrapy.Spider):
         self.now = datetime.now(timezone.utc)
         self.hints: dict[str, str] = {}           # URL -> newest feed/sitemap date this run
         self.decided: dict[str, tuple] = {}       # URL -> (hint, fetch?) decided this run
+        self.new_urls: set[str] = set()           # URLs never fetched before, met this run
+        self.start_urls_seen: set[str] = set()    # start pages: fetched every run
         self.state: CrawlState | None = None
         self.locks: SiteLocks | None = None
         self.shapes: dict[str, priority.ArticleShapes] = {}   # site -> its article URL shapes
@@ -138,9 +143,7 @@ class NewsSpider(scrapy.Spider):
             spider.shapes[name] = priority.ArticleShapes(articles, p.article_urls)
             spider.listings[name] = listings
         st = crawler.settings
-        spider.policy = Policy(gone_hours=setting(st, "INGEST_GONE_RECHECK_HOURS"),
-                               gone_max_days=setting(st, "INGEST_GONE_RECHECK_MAX_DAYS"),
-                               error_hours=setting(st, "INGEST_ERROR_RETRY_HOURS"))
+        spider.policy = Policy.from_settings(lambda name: setting(st, name))
         # Discovery bounds per site and run (issue 16 item 3; ingest/settings.py says why).
         spider.max_nesting = setting(st, "INGEST_SITEMAP_MAX_NESTING")
         spider.max_documents = setting(st, "INGEST_DISCOVERY_MAX_DOCUMENTS")
@@ -184,6 +187,7 @@ class NewsSpider(scrapy.Spider):
                     yield request
             for url in profile.start_urls:
                 self.decided[url] = (None, True)  # links back to it are not requested again
+                self.start_urls_seen.add(url)
                 yield self.page_request(url, name, dont_filter=True,
                                         priority=priority.LISTING)
             # Young stored articles are rechecked even if no feed lists them any more.
@@ -245,7 +249,10 @@ class NewsSpider(scrapy.Spider):
         if previous is not None and (previous[1] or previous[0] == hint):
             return  # requested already this run, or not due and no newer date since
         profile = self.profiles[site]
-        decision = decide(self.state.known(url), hint=hint, now=self.now,
+        known = self.state.known(url)
+        if known is None:
+            self.new_urls.add(url)
+        decision = decide(known, hint=hint, now=self.now,
                           recheck_days=profile.recheck_days, policy=self.policy)
         self.decided[url] = (hint, decision.fetch)
         if not decision.fetch:
@@ -381,10 +388,25 @@ class NewsSpider(scrapy.Spider):
         for url in page.links:
             yield from self.maybe_page(url, site, priority=priority.link_priority(
                 url, self.shapes[site], listing_hint=url in self.listings[site]))
+        if page.listing is not None and response.url not in self.start_urls_seen \
+                and response.meta.get("depth", 0) < self.profiles[site].max_depth:
+            self._listing_seen(response.url, site, page.links)
+
+    def _listing_seen(self, url: str, site: str, links: list[str]) -> None:
+        """Adaptive revisit (ingest.crawl.schedule.listing_wait): did this listing page show a
+        link never fetched before? A page at max_depth, whose links are not followed, says
+        nothing either way and is not counted."""
+        new = sum(1 for u in links if u in self.new_urls)
+        quiet = self.state.listing_fetched(url, site=site_of(url), links=len(links),
+                                           new_links=new)
+        if quiet:
+            self.crawler.stats.inc_value("ingest/listing/quiet")
+            self.logger.debug("listing page %s showed no new link (%d fetch(es) in a row)",
+                              url, quiet)
 
     def on_error(self, failure: Failure):
         request = failure.request
-        if failure.check(BudgetSpent):  # left for the next run: no pages row, due then
+        if failure.check(BudgetSpent, HeldBack):  # left for a later run: no pages row
             return
         if failure.check(RefusedRequest):  # the network guard: no connection was made
             self._outcome(request.url, "refused", str(failure.value))

@@ -306,10 +306,10 @@ def crawl_env() -> dict:
     return env
 
 
-def crawl(db, **kwargs) -> subprocess.CompletedProcess:
-    """Run one crawl to the end; stdout/stderr captured as text."""
+def crawl(db, *, timeout: float = 120, **kwargs) -> subprocess.CompletedProcess:
+    """Run one crawl to the end (killed after ``timeout`` seconds); stdout/stderr captured."""
     return subprocess.run(crawl_command(db, **kwargs), env=crawl_env(), cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=timeout)
 
 
 def spawn_crawl(db, **kwargs) -> subprocess.Popen:

@@ -24,6 +24,7 @@ from scrapy.utils.asyncio import create_looping_call
 
 from ingest.crawl import signals as ingest_signals
 from ingest.crawl.exitstatus import FETCHED_KEY
+from ingest.crawl.holds import HOLD_PREFIX
 
 #: stats key of failed pages (crawl_runs.errors).
 FAILED_KEY = "ingest/pages/failed"
@@ -146,8 +147,16 @@ class CrawlReport:
             out.append(
                 f"site {site}: {c['requests']} requests, {c['fetched']} fetched; articles "
                 f"{c['new']} new, {c['updated']} updated, {c['unchanged']} unchanged; "
-                f"{c['dropped']} dropped; failed {total}" + (f" ({reasons})" if reasons else ""))
+                f"{c['dropped']} dropped; failed {total}" + (f" ({reasons})" if reasons else "")
+                + "".join(f"; held by its server {why}" for why in self._holds(site)))
         return out
+
+    def _holds(self, site: str) -> list[str]:
+        """"until T (reason)" for each of the site's hosts a Retry-After holds
+        (ingest/crawl/holds.py)."""
+        stats = self.crawler.stats
+        hosts = sorted(h for h, name in self.hosts.items() if name == site) or [site]
+        return [v for h in hosts if (v := stats.get_value(HOLD_PREFIX + h))]
 
     def progress(self) -> str:
         parts = []

@@ -1,6 +1,7 @@
 """The exit status of `scrapy crawl news` (and what a start-up mistake prints): one place.
 
-    0  done: the crawl ran and fetched at least one page (failures are in its summary)
+    0  done: the crawl ran and fetched at least one page (failures are in its summary), or
+       fetched nothing because every server it would ask holds it off with a Retry-After
     1  nothing could be fetched (every site unreachable, refused or failing), or the crawl
        could not run for a reason outside the command line (the crawl lock is held)
     2  usage or configuration error: a bad sites.toml, an unknown site, a bad start URL, a
@@ -34,6 +35,9 @@ FETCHED_KEY = "ingest/pages/fetched"
 #: stats key a distributed worker sets when it ended because the coordinator finished: a
 #: worker that found no work left is not a crawl that could fetch nothing.
 WORK_DONE_KEY = "ingest/worker/crawl_finished"
+#: stats key: requests not sent because a server's Retry-After holds their host
+#: (ingest/crawl/holds.py HELD_KEY; the same string, without importing Scrapy-side code here).
+HELD_KEY = "ingest/hold/requests"
 
 
 def request_status(crawler, code: int, reason: str) -> None:
@@ -49,6 +53,10 @@ def crawl_status(stats: dict) -> tuple[int, str | None]:
     requested = stats.get(REQUESTED_KEY) or OK
     if requested:
         return requested, stats.get(REASON_KEY)
+    if not stats.get(FETCHED_KEY) and stats.get(HELD_KEY):
+        # Not a failure: the servers asked us to wait (Retry-After), and we did.
+        return OK, ("nothing fetched: the servers asked to wait (Retry-After); "
+                    "`ingest frontier` shows until when; exit status 0")
     if not stats.get(FETCHED_KEY) and not stats.get(WORK_DONE_KEY):
         return NOTHING_FETCHED, ("nothing could be fetched: no site answered (see the "
                                  "failed pages above); exit status 1")

@@ -8,7 +8,9 @@ response path (DOWNLOADER_MIDDLEWARES order 560 > 550). For a 429/503 with a Ret
   requests wait too (the previous delay is restored after);
 - the request is retried after the delay (up to RETRY_TIMES);
 - a delay above INGEST_RETRY_AFTER_MAX is not waited for in this run: the response goes on to
-  the spider's errback (recorded in ``pages`` as an error) and is not retried now.
+  the spider's errback (recorded in ``pages`` as an error) and is not retried now, and the
+  host (429) or the URL (503) is held until the time the server gave, in this run and later
+  ones (``ingest/crawl/holds.py``).
 
 Without a Retry-After header, RetryMiddleware's usual handling applies.
 """
@@ -20,6 +22,7 @@ import logging
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
+from ingest.crawl import signals
 from ingest.crawl.config import setting
 
 logger = logging.getLogger(__name__)
@@ -68,7 +71,16 @@ class RetryAfterMiddleware:
         stats = self.crawler.stats
         stats.inc_value(f"ingest/retry_after/{response.status}")
         times = request.meta.get(META_KEY, 0)
-        if delay > self.max_delay or times >= self.max_times:
+        if delay > self.max_delay:
+            # Longer than a run waits: the host (429) or URL (503) is held, now and later
+            # (ingest/crawl/holds.py); this response goes on to be recorded as an error.
+            stats.inc_value("ingest/retry_after/given_up")
+            stats.inc_value("ingest/retry_after/held")
+            self.crawler.signals.send_catch_log(signal=signals.retry_held, url=request.url,
+                                                status=response.status, seconds=delay)
+            request.meta["dont_retry"] = True
+            return response
+        if times >= self.max_times:
             stats.inc_value("ingest/retry_after/given_up")
             logger.warning("%s answered %s with Retry-After %.0f s; not retrying in this run "
                            "(INGEST_RETRY_AFTER_MAX %.0f s, RETRY_TIMES %d)", request.url,

@@ -9,7 +9,10 @@ The rules, in order (README "Incremental crawling"):
    a 404/410 or a "not an article" drop waits ``gone_hours`` after the first time, doubling
    with each repeat up to ``gone_max_days``; another error is retried next run the first
    time, then waits ``error_hours`` doubling with each repeat up to a day (``Policy``).
-   Listing pages are fetched every run: they are how new articles are found;
+   Start pages are fetched every run: they are how new articles are found. Other listing
+   pages (sections, tags, archives) adapt: one whose fetch showed no new link waits
+   ``listing_hours``, doubling with each such fetch in a row up to ``listing_max_hours``;
+   a fetch that shows a new link makes it due every run again (``listing_wait``);
 3. a stored article is fetched again when its feed or sitemap date is newer than the one we
    had when we last fetched it (or, without one, newer than that fetch);
 4. or when it is younger than its site's ``recheck_days`` (young stories get corrected and
@@ -26,18 +29,36 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from ingest import settings as defaults
 from ingest.store.crawlstate import Known
+
+# A URL failing with errors (not 404/410) is retried at least daily however often it failed:
+# errors are mostly passing (a server down for a night), and a day costs one request.
+ERROR_MAX_HOURS = 24.0
 
 
 @dataclass(frozen=True)
 class Policy:
     """The revisit policy for what is not an article (settings INGEST_GONE_RECHECK_HOURS,
-    INGEST_GONE_RECHECK_MAX_DAYS, INGEST_ERROR_RETRY_HOURS; ingest/settings.py)."""
+    INGEST_GONE_RECHECK_MAX_DAYS, INGEST_ERROR_RETRY_HOURS, INGEST_LISTING_RECHECK_HOURS,
+    INGEST_LISTING_RECHECK_MAX_HOURS; ingest/settings.py)."""
 
-    gone_hours: float = 24.0
-    gone_max_days: float = 30.0
-    error_hours: float = 1.0
-    error_max_hours: float = 24.0
+    gone_hours: float = defaults.INGEST_GONE_RECHECK_HOURS
+    gone_max_days: float = defaults.INGEST_GONE_RECHECK_MAX_DAYS
+    error_hours: float = defaults.INGEST_ERROR_RETRY_HOURS
+    error_max_hours: float = ERROR_MAX_HOURS
+    listing_hours: float = defaults.INGEST_LISTING_RECHECK_HOURS
+    listing_max_hours: float = defaults.INGEST_LISTING_RECHECK_MAX_HOURS
+
+    @classmethod
+    def from_settings(cls, get) -> Policy:
+        """The policy from settings; ``get(NAME)`` reads one (ingest.crawl.config.setting
+        bound to the crawl's settings, or ingest/settings.py's value)."""
+        return cls(gone_hours=get("INGEST_GONE_RECHECK_HOURS"),
+                   gone_max_days=get("INGEST_GONE_RECHECK_MAX_DAYS"),
+                   error_hours=get("INGEST_ERROR_RETRY_HOURS"),
+                   listing_hours=get("INGEST_LISTING_RECHECK_HOURS"),
+                   listing_max_hours=get("INGEST_LISTING_RECHECK_MAX_HOURS"))
 
 
 # Answers that say the page is not there (and will likely stay so).
@@ -57,6 +78,28 @@ def retry_wait(known: Known, policy: Policy) -> tuple[timedelta, str] | None:
         return None  # one error may be transient: retried next run
     hours = min(policy.error_hours * 2 ** (n - 2), policy.error_max_hours)
     return timedelta(hours=hours), f"failed {n} times in a row ({known.outcome})"
+
+
+def listing_wait(known: Known, policy: Policy) -> tuple[timedelta, str] | None:
+    """How long after its last fetch a listing page that showed no new link waits, and why;
+    None when it is due every run (its last fetch showed a new link, or it is no listing)."""
+    n = known.listing_quiet
+    if n <= 0 or known.outcome != "skipped":
+        return None
+    hours = min(policy.listing_hours * 2 ** (n - 1), policy.listing_max_hours)
+    return timedelta(hours=hours), f"listing page: no new link on {n} fetch(es) in a row"
+
+
+def waiting(known: Known, policy: Policy) -> tuple[datetime, str] | None:
+    """(due time, why) for a URL that is not an article and waits; None if it is due."""
+    wait = retry_wait(known, policy)
+    last = parse_time(known.fetched_at)
+    if wait is None:
+        wait = listing_wait(known, policy)
+        last = parse_time(known.listing_checked_at) or last
+    if wait is None or last is None:
+        return None
+    return last + wait[0], wait[1]
 
 
 @dataclass(frozen=True)
@@ -99,11 +142,10 @@ def decide(known: Known | None, *, hint: str | None, now: datetime,
     if known is None:
         return Decision(True, "new URL", {})
     if not known.is_article:
-        wait = retry_wait(known, policy)
-        last = parse_time(known.fetched_at)
-        if wait is not None and last is not None and now < last + wait[0]:
-            due = (last + wait[0]).isoformat(timespec="seconds")
-            return Decision(False, f"{wait[1]}: next try after {due}", {})
+        wait = waiting(known, policy)
+        if wait is not None and now < wait[0]:
+            return Decision(False, f"{wait[1]}: next try after "
+                                   f"{wait[0].isoformat(timespec='seconds')}", {})
         return Decision(True, f"not stored as an article (last outcome: {known.outcome})", {})
     hint_dt = parse_time(hint)
     if hint_dt is not None:

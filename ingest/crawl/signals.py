@@ -6,3 +6,7 @@ page_outcome = object()
 
 #: An article went through the store: ``url`` and ``result`` ("new", "updated", "unchanged").
 article_stored = object()
+
+#: A server answered ``url`` with ``status`` (429/503) and a Retry-After of ``seconds``, longer
+#: than a run waits (ingest/crawl/retry_after.py): its host or URL is held (ingest/crawl/holds.py).
+retry_held = object()

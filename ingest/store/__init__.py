@@ -446,10 +446,39 @@ MIGRATION_FRONTIER = """
 ALTER TABLE pages ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
 """
 
+# Issue 13, the rest of the revisit policy (ingest/crawl/schedule.py, ingest/store/crawlstate.py).
+# listing_pages: per listing page (not a start page), how many of its fetches in a row showed
+# no new link; the next fetch waits longer with each (adaptive revisit). retry_holds: a server
+# answered 429/503 with a Retry-After longer than a run waits; no request goes to that host
+# (429) or URL (503) before `until`, in this run or a later one.
+MIGRATION_ADAPTIVE_FRONTIER = """
+CREATE TABLE listing_pages (
+    url TEXT PRIMARY KEY,
+    site TEXT,
+    quiet INTEGER NOT NULL DEFAULT 0,  -- fetches in a row that showed no new link (0: it did)
+    links INTEGER NOT NULL DEFAULT 0,  -- links followed from it at its last fetch
+    new_links INTEGER NOT NULL DEFAULT 0,  -- of which never fetched before
+    checked_at TEXT NOT NULL,          -- its last fetch (ISO 8601 UTC)
+    last_new_at TEXT                   -- the last fetch that showed a new link
+);
+CREATE INDEX idx_listing_pages_site ON listing_pages (site);
+
+CREATE TABLE retry_holds (
+    target TEXT PRIMARY KEY,           -- a host name, lower case (scope 'host') or a URL ('url')
+    scope TEXT NOT NULL CHECK (scope IN ('host', 'url')),
+    until TEXT NOT NULL,               -- no request to it before this (ISO 8601 UTC)
+    status INTEGER,                    -- 429 (scope host) or 503 (scope url)
+    url TEXT,                          -- the request that was answered so
+    reason TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+"""
+
 Migration = str | Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[Migration] = [MIGRATION_1, MIGRATION_VIEWS_AND_CURSORS, MIGRATION_CRAWL_STATE,
                                MIGRATION_TEMPLATES, migration_author_key,
-                               MIGRATION_COUNTS_WITHOUT_COPIES, MIGRATION_FRONTIER]
+                               MIGRATION_COUNTS_WITHOUT_COPIES, MIGRATION_FRONTIER,
+                               MIGRATION_ADAPTIVE_FRONTIER]
 
 
 def _statements(script: str) -> Iterator[str]:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from ingest.store import Store, utcnow_iso
 
@@ -42,6 +43,22 @@ class Known:
     first_seen_at: str | None = None  # of the stored article
     status: int | None = None         # pages.status of the last fetch
     failures: int = 0                 # failed fetches in a row (pages.failures)
+    listing_quiet: int = 0            # a listing page's fetches in a row with no new link
+    listing_checked_at: str | None = None  # its last fetch as a listing page
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A server asked us (429/503 with Retry-After) to send no request to ``target`` (a host
+    name for scope "host", a URL for scope "url") before ``until`` (table retry_holds)."""
+
+    target: str
+    scope: str                        # "host" or "url"
+    until: str                        # ISO 8601 UTC
+    status: int | None
+    url: str | None
+    reason: str
+    recorded_at: str
 
 
 # pages.outcome values that mean "this URL's article is in the articles table" (checked by
@@ -51,9 +68,11 @@ ARTICLE_OUTCOMES = ("stored", "updated", "unchanged", "not_modified", "duplicate
 
 _KNOWN_SQL = """
 SELECT p.outcome, p.fetched_at, p.status, p.failures, p.etag, p.last_modified, d.lastmod AS hint,
-       d.fetched_lastmod, a.id AS article_id, a.published_at, a.first_seen_at
+       d.fetched_lastmod, a.id AS article_id, a.published_at, a.first_seen_at,
+       l.quiet AS listing_quiet, l.checked_at AS listing_checked_at
 FROM pages p
 LEFT JOIN discovered d ON d.url = p.url
+LEFT JOIN listing_pages l ON l.url = p.url
 LEFT JOIN articles a ON a.canonical_url = coalesce(p.canonical_url, p.url)
 WHERE p.url = ?
 """
@@ -80,6 +99,8 @@ class CrawlState:
             fetched_lastmod=row["fetched_lastmod"], published_at=row["published_at"],
             first_seen_at=row["first_seen_at"], status=row["status"],
             failures=row["failures"] or 0,
+            listing_quiet=row["listing_quiet"] or 0,
+            listing_checked_at=row["listing_checked_at"],
         )
 
     def remember(self, entries: Iterable[Entry], *, site: str, source: str) -> int:
@@ -121,6 +142,56 @@ class CrawlState:
                          "coalesce(lastmod, ''), coalesce(fetched_lastmod, '')) WHERE url = ? "
                          "AND (? IS NOT NULL OR lastmod IS NOT NULL)",
                          (lastmod, url, lastmod))
+
+    def listing_fetched(self, url: str, *, site: str, links: int, new_links: int) -> int:
+        """A listing page was fetched and showed ``links`` links, ``new_links`` of them never
+        fetched before. Returns its fetches in a row without a new link (0 when it had one):
+        the adaptive revisit (ingest.crawl.schedule.listing_wait) waits longer with each."""
+        now = utcnow_iso()
+        with self.store.transaction() as conn:
+            row = conn.execute(
+                """
+                INSERT INTO listing_pages (url, site, quiet, links, new_links, checked_at,
+                                           last_new_at)
+                VALUES (:url, :site, :quiet, :links, :new, :now,
+                        CASE WHEN :new > 0 THEN :now END)
+                ON CONFLICT (url) DO UPDATE SET
+                    site = excluded.site,
+                    quiet = CASE WHEN :new > 0 THEN 0 ELSE listing_pages.quiet + 1 END,
+                    links = excluded.links,
+                    new_links = excluded.new_links,
+                    checked_at = excluded.checked_at,
+                    last_new_at = coalesce(excluded.last_new_at, listing_pages.last_new_at)
+                RETURNING quiet
+                """,
+                {"url": url, "site": site, "quiet": 0 if new_links else 1, "links": links,
+                 "new": new_links, "now": now},
+            ).fetchone()
+        return row[0]
+
+    # --- a server's Retry-After, per host or URL ---------------------------------------------
+
+    def hold(self, target: str, *, scope: str, until: str, status: int | None,
+             url: str | None, reason: str) -> None:
+        """Keep a server's Retry-After: no request to ``target`` (a host name, scope "host";
+        a URL, scope "url") before ``until``. A later answer replaces an earlier one (the
+        server's latest word counts)."""
+        if scope not in ("host", "url"):
+            raise ValueError(f"hold scope must be 'host' or 'url', not {scope!r}")
+        with self.store.transaction() as conn:
+            conn.execute(
+                """
+                INSERT INTO retry_holds (target, scope, until, status, url, reason, recorded_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (target) DO UPDATE SET scope = excluded.scope,
+                    until = excluded.until, status = excluded.status, url = excluded.url,
+                    reason = excluded.reason, recorded_at = excluded.recorded_at
+                """,
+                (target.lower() if scope == "host" else target, scope, until, status, url,
+                 reason, utcnow_iso()))
+
+    def holds(self, now: datetime | None = None) -> list[Hold]:
+        return read_holds(self.conn, now)
 
     # --- per site -------------------------------------------------------------------------
 
@@ -177,6 +248,50 @@ class CrawlState:
                     " WHERE id = ? AND status = 'running'",
                     [(utcnow_iso(), run_id) for run_id in stale])
         return len(stale)
+
+
+# --- for `ingest frontier` (any sqlite3 connection to the crawl database; the caller commits) ---
+
+def quiet_listings(conn: sqlite3.Connection, site: str | None = None) -> list[dict]:
+    """Listing pages whose last fetch showed no new link (quiet > 0): url, site, quiet,
+    links, checked_at, last_new_at."""
+    # Only pages still listings (a listing that now answers 404 waits by the failure rules).
+    sql = ("SELECT l.url, l.site, l.quiet, l.links, l.checked_at, l.last_new_at "
+           "FROM listing_pages l JOIN pages p ON p.url = l.url AND p.outcome = 'skipped' "
+           "WHERE l.quiet > 0" + (" AND l.site = ?" if site else "") + " ORDER BY l.site, l.url")
+    cur = conn.cursor()
+    cur.row_factory = sqlite3.Row
+    return [dict(r) for r in cur.execute(sql, (site,) if site else ())]
+
+
+def reset_listings(conn: sqlite3.Connection, urls: Iterable[str]) -> int:
+    """Make these listing pages due on the next run (their quiet count back to 0)."""
+    return sum(conn.execute("UPDATE listing_pages SET quiet = 0 WHERE url = ? AND quiet > 0",
+                            (u,)).rowcount for u in urls)
+
+
+def read_holds(conn: sqlite3.Connection, now: datetime | None = None) -> list[Hold]:
+    """Every hold (hosts first), or only those still in force at ``now``."""
+    cur = conn.cursor()
+    cur.row_factory = sqlite3.Row
+    found = [Hold(**dict(r)) for r in cur.execute(
+        "SELECT target, scope, until, status, url, reason, recorded_at FROM retry_holds "
+        "ORDER BY scope, target")]
+    return found if now is None else [h for h in found if _aware(h.until) > now]
+
+
+def release_holds(conn: sqlite3.Connection, targets: Iterable[str], *, scope: str) -> int:
+    """Lift the holds on these hosts (scope "host") or URLs ("url"): requested again from
+    the next run."""
+    return sum(conn.execute("DELETE FROM retry_holds WHERE target = ? AND scope = ?",
+                            (t.lower() if scope == "host" else t, scope)).rowcount
+               for t in targets)
+
+
+def _aware(value: str) -> datetime:
+    """A stored ISO 8601 time as an aware datetime (naive read as UTC)."""
+    dt = datetime.fromisoformat(value)
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
 def _run_key(site: str | None, args: str | None) -> str:

@@ -18,14 +18,6 @@ def failed_pages(store: Store, site: str | None = None) -> list[dict]:
     return [dict(zip(_FAILED_COLUMNS, r)) for r in rows]
 
 
-def reset_failures(store: Store, urls: list[str]) -> int:
-    """Make ``urls`` due on the next run (their failure count back to 0); how many were
-    held back."""
-    with store.transaction() as conn:
-        return sum(conn.execute("UPDATE pages SET failures = 0 WHERE url = ? AND failures > 0",
-                                (u,)).rowcount for u in urls)
-
-
 # pages.outcome of the fetches that stored (or re-saw) an article.
 STORED_OUTCOMES = ("stored", "updated", "unchanged")
 
@@ -36,3 +28,44 @@ def not_stored_counts(store: Store) -> list[tuple[str, str | None, int]]:
     return store.conn.execute(
         f"SELECT outcome, reason, count(*) FROM pages WHERE outcome NOT IN ({marks})"
         " GROUP BY outcome, reason ORDER BY 3 DESC", STORED_OUTCOMES).fetchall()
+
+
+def quiet_listing_pages(store: Store, site: str | None = None) -> list[dict]:
+    """Listing pages whose last fetches showed no new link (``listing_pages``, see
+    ingest.store.crawlstate.quiet_listings)."""
+    from ingest.store.crawlstate import quiet_listings
+
+    return quiet_listings(store.conn, site)
+
+
+def retry_holds(store: Store, now=None):
+    """The holds servers' Retry-After put on hosts and URLs (all, or those in force at ``now``)."""
+    from ingest.store.crawlstate import read_holds
+
+    return read_holds(store.conn, now)
+
+
+def reset_frontier(store: Store, *, failed: list[str], listings: list[str],
+                   held: list[str]) -> set[str]:
+    """Make these URLs due on the next run, in one transaction: failed pages (failure count
+    back to 0), quiet listing pages (quiet count back to 0), URLs a 503's Retry-After holds.
+    The URLs that were held back in any of these ways (one URL counted once)."""
+    from ingest.store.crawlstate import release_holds, reset_listings
+
+    changed: set[str] = set()
+    with store.transaction() as conn:
+        for u in failed:
+            if conn.execute("UPDATE pages SET failures = 0 WHERE url = ? AND failures > 0",
+                            (u,)).rowcount:
+                changed.add(u)
+        changed.update(u for u in listings if reset_listings(conn, [u]))
+        changed.update(u for u in held if release_holds(conn, [u], scope="url"))
+    return changed
+
+
+def release_host_hold(store: Store, host: str) -> int:
+    """Lift the hold a 429's Retry-After put on ``host``; how many holds were lifted."""
+    from ingest.store.crawlstate import release_holds
+
+    with store.transaction() as conn:
+        return release_holds(conn, [host], scope="host")

@@ -149,6 +149,36 @@ TABLES: dict[str, Relation] = {
             "last_seen_at": "When one last listed it (ISO 8601 UTC).",
         },
     ),
+    "listing_pages": Relation(
+        "Listing pages (sections, tags, archives; not start pages) and whether their last "
+        "fetches showed new links: one that keeps showing none is fetched more rarely "
+        "(`ingest frontier` shows when; `ingest frontier reset` makes it due).",
+        {
+            "url": "The listing page's URL.",
+            "site": "Host name without \"www.\".",
+            "quiet": "Fetches in a row that showed no new link (0: the last one did). The "
+                     "next fetch waits longer with each.",
+            "links": "Links followed from it at its last fetch.",
+            "new_links": "Of those, how many had never been fetched before.",
+            "checked_at": "Its last fetch (ISO 8601 UTC).",
+            "last_new_at": "The last fetch that showed a new link (ISO 8601 UTC).",
+        },
+    ),
+    "retry_holds": Relation(
+        "Hosts and URLs whose server answered 429 or 503 with a Retry-After longer than a run "
+        "waits: no request goes to them before `until` (`ingest frontier` shows them; "
+        "`ingest frontier reset --host HOST` or `reset URL` lifts one).",
+        {
+            "target": "A host name, lower case (scope host) or a URL (scope url).",
+            "scope": "host: a 429, the server limits this client, so the whole host waits; "
+                     "url: a 503, that page is unavailable, the others are asked as usual.",
+            "until": "No request to the target before this time (ISO 8601 UTC).",
+            "status": "The HTTP status that asked us to wait (429 or 503).",
+            "url": "The request the server answered so.",
+            "reason": "What the server said, in words.",
+            "recorded_at": "When the answer came (ISO 8601 UTC).",
+        },
+    ),
     "raw_pages": Relation(
         "The HTML of each article page as fetched, compressed, with what re-extraction needs "
         "(so improved extraction can be re-run without crawling again).",
