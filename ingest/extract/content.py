@@ -385,10 +385,17 @@ def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
     # kicker, the headline itself), not body text.
     start = 0
     if headline:
+        plain = None  # a headline printed as a plain line, before any paragraph
+        before_text = True
         for i, b in enumerate(in_container):
             if b.kind == "heading" and fold(b.text) == headline:
                 start = i + 1
                 break
+            before_text = before_text and not b.is_good
+            if plain is None and before_text and b.kind == "para" and b.text == headline:
+                plain = i + 1
+        else:
+            start = plain or 0
         start = _after_title_block(in_container, start, byline)
         for b in in_container[:start]:
             drop(b, "before headline")
@@ -566,11 +573,42 @@ def _filter_by_evidence(kept: list[Block], evidence: str) -> list[Block]:
     return [b for b in kept if b.kind == "heading" or id(b) in found_ids]
 
 
+# A subhead printed as a plain line is short and is no sentence.
+SUBHEAD_MAX_WORDS = 12
+SUBHEAD_MAX_CHARS = 100
+SENTENCE_END = tuple(".,;:!…\"'”’)")
+
+
+def plain_subheads(blocks: list[Block]) -> set[int]:
+    """ids of the lines that are subheads on a page that marks none (pages of divs): a short
+    line that is no sentence, styled apart from the article's paragraphs among which it
+    sits (same parent, another tag or class), followed by one of those paragraphs."""
+    if any(b.kind == "heading" for b in blocks):
+        return set()
+    styles: dict = {}
+    for b in blocks:
+        if b.is_good:
+            styles[_signature(b.el)] = styles.get(_signature(b.el), 0) + len(b.text)
+    if not styles:
+        return set()
+    para_style = max(styles, key=styles.get)
+    found = set()
+    for b, nxt in zip(blocks, blocks[1:]):
+        t = b.text
+        if b.kind == "para" and not b.link_chars and len(t) <= SUBHEAD_MAX_CHARS and \
+                len(t.split()) <= SUBHEAD_MAX_WORDS and not t.endswith(SENTENCE_END) and \
+                _signature(b.el) != para_style and nxt.is_good and \
+                _signature(nxt.el) == para_style and b.el.getparent() is nxt.el.getparent():
+            found.add(id(b))
+    return found
+
+
 def to_sections(blocks: list[Block]) -> list[Section]:
     sections: list[Section] = []
     current = Section(heading=None, paragraphs=[])
+    subheads = plain_subheads(blocks)
     for b in blocks:
-        if b.kind == "heading":
+        if b.kind == "heading" or id(b) in subheads:
             if current.heading is not None or current.paragraphs:
                 sections.append(current)
             current = Section(heading=b.text, paragraphs=[])
