@@ -63,6 +63,18 @@ BOILERPLATE = re.compile(
     | click\s+here\b.{0,120}
     | (listen|print|email|comments?)(\s+\(\d+\))?
     | loading\.*|please\s+enable\s+javascript.*
+    # Photo credits and captions' credit lines: "Name | Bloomberg | Getty Images",
+    # "Photo by Name/AFP via Getty Images", "Image courtesy of ...".
+    | [^|/]{0,100}[|/]\s?([^|/]{0,60}[|/]\s?)?(getty\s+images|ap\s+photo|afp|reuters|shutterstock|alamy|istock(photo)?|epa(-efe)?|bloomberg|(the\s+)?associated\s+press|nurphoto|lightrocket|imago|dpa|picture\s+alliance|corbis|rex\s+features|zuma\s+press|sipa)\.?
+    | .{0,120}\bvia\s+getty\s+images\.?
+    | (photo(graph)?s?|images?|illustrations?|video)\s+(by|courtesy\s+of|credit)\b.{0,120}
+    # Appeals and notices written as prose: a donation appeal (an ask and "readers like
+    # you"/"our journalism"), a contact box ("Have a tip? Contact ..."), a newsletter heading.
+    | (?=.{0,300}\b(donat\w*|gift|support\s+us|become\s+a\s+(member|supporter|subscriber)|membership)\b)(?=.{0,300}\b(readers\s+like\s+you|our\s+(journalism|reporting|newsroom)|nonprofit\s+newsroom|independent\s+journalism|your\s+support|support\s+us)\b).{0,400}
+    | (have|got)\s+a\s+(news\s+)?(tip|story(\s+idea)?|question|correction)\b.{0,250}(contact|e-?mail|write|reach|call|send)\b.{0,250}
+    | (contact|e-?mail|reach)\s+(us|our\s+newsroom|the\s+(newsroom|author|reporter|writer|editors?))\s+(at|on|via)\b.{0,200}
+    | (breaking\s+news|daily|weekly|morning|evening)\s+(emails?|alerts?|newsletters?|briefing)
+    | subscribe(\s+(now|today|here))?
     | (disclosure|disclaimer|editor'?s\s+note)\s*:?.{0,400}(affiliate|commission|rights\s+reserved|sponsor).{0,400}
     | .{0,200}\b(if|when)\s+you\s+(buy|purchase|click|shop)\b.{0,200}\b(commission|compensation|earn)\b.{0,300}
     | .{0,40}\b(ad\s*-?blocker|ad\s+block)\b.{0,400}
@@ -102,6 +114,8 @@ END_MARKERS = re.compile(
       related(\s+(articles?|stories|posts|content|coverage|links|reading|news|topics))?
     | more\s+(on|from|about|in)\b.{0,60}
     | more\s+(stories|articles|news|to\s+read|coverage)\b.{0,40}
+    | more\s+(great|top|recent|good)\s+.{0,40}(stories|articles|reads|coverage)
+    | (breaking\s+news|daily|weekly)\s+(emails?|alerts?|newsletters?)
     | (editor'?s'?|editors'|staff)\s+picks?
     | recommended(\s+(for\s+you|stories|reading|articles|videos))?
     | you\s+(may|might)\s+(also\s+)?(like|enjoy|be\s+interested\s+in).{0,20}
@@ -450,6 +464,16 @@ def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
         kept.append(b)
         if b.kind == "para":
             words += len(t.split())
+    captions = _image_captions(kept)
+    for b in kept:
+        if id(b) in captions:
+            drop(b, "caption")
+    kept = [b for b in kept if id(b) not in captions]
+    teasers = _lead_teasers(kept)
+    for b in kept:
+        if id(b) in teasers:
+            drop(b, "teaser of the lead")
+    kept = [b for b in kept if id(b) not in teasers]
     trimmed = _trim_tail(kept, container)
     for b in kept[len(trimmed):]:
         drop(b, "trailing")
@@ -470,6 +494,70 @@ def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
                 continue
         result.append(b)
     return result
+
+
+# A caption is a short line in an image's own wrapper: within this many levels above the
+# line sits an element that holds an image and none of the article's paragraphs.
+CAPTION_LEVELS = 2
+CAPTION_MAX_CHARS = 200
+IMAGE_TAGS = ("img", "picture")
+
+
+def _image_captions(kept: list[Block]) -> set[int]:
+    """ids of the lines that caption an image (or credit it) in markup that does not say so
+    (no figure/figcaption): short, after an image in a wrapper that holds none of the
+    article's other paragraphs."""
+    goods: dict = {}
+    for b in kept:
+        if b.is_good:
+            for anc in b.path:
+                goods[anc] = goods.get(anc, 0) + 1
+    found = set()
+    for b in kept:
+        if b.kind != "para" or len(b.text) > CAPTION_MAX_CHARS:
+            continue
+        for anc in b.path[1:1 + CAPTION_LEVELS]:
+            if goods.get(anc, 0) > (1 if b.is_good else 0):
+                break  # the article's own wrapper: an image there is inline in the text
+            if _image_before(anc, b.el):
+                found.add(id(b))
+                break
+    return found
+
+
+# Elements of a wrapper looked at for an image before the line (a caption's wrapper is small).
+CAPTION_WRAPPER_NODES = 200
+
+
+def _image_before(wrapper, el) -> bool:
+    """Whether an image comes before ``el`` inside ``wrapper``, in document order."""
+    for i, node in enumerate(wrapper.iter()):
+        if node is el or i >= CAPTION_WRAPPER_NODES:
+            return False
+        if node.tag in IMAGE_TAGS:
+            return True
+    return False
+
+
+# A teaser of the lead sits among the body's first few blocks and is at least this long
+# (shorter repeats are labels, kept apart by the repeat rules).
+TEASER_SEARCH_BLOCKS = 5
+TEASER_MIN_CHARS = 40
+_TEASER_END = " .…"
+
+
+def _lead_teasers(kept: list[Block]) -> set[int]:
+    """ids of the paragraphs that a later paragraph repeats and goes on from: a summary box
+    or dek printing the lead's opening words before the lead itself."""
+    found = set()
+    for i, b in enumerate(kept[:TEASER_SEARCH_BLOCKS]):
+        opening = b.text.rstrip(_TEASER_END)
+        if b.kind != "para" or len(opening) < TEASER_MIN_CHARS:
+            continue
+        if any(c.kind == "para" and len(c.text) > len(b.text) and c.text.startswith(opening)
+               for c in kept[i + 1:i + 1 + TEASER_SEARCH_BLOCKS]):
+            found.add(id(b))
+    return found
 
 
 # The title block (headline, standfirst, byline, date) holds only short lines; the body

@@ -265,8 +265,20 @@ _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?)])")
 
 def spaced_text(el) -> str:
     """Element text with a space wherever two elements meet ("Jane Doe" + "Published" does
-    not become "Jane DoePublished"), punctuation kept tight."""
-    return _SPACE_BEFORE_PUNCT.sub(r"\1", fold(" ".join(el.itertext())))
+    not become "Jane DoePublished"), punctuation kept tight; but a word split by an inline
+    element ("Molly Woo<span>d</span>": a letter, then a lower-case letter, no space between)
+    stays one word."""
+    parts: list[str] = []
+    for piece in el.itertext():
+        if parts and not (_word_goes_on(parts[-1], piece)):
+            parts.append(" ")
+        parts.append(piece)
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", fold("".join(parts)))
+
+
+def _word_goes_on(before: str, after: str) -> bool:
+    return bool(before) and bool(after) and before[-1].isalpha() and after[0].isalpha() \
+        and after[0].islower()
 
 
 def _elsewhere(el) -> bool:
@@ -359,6 +371,45 @@ def byline_line(lines, site_names=()) -> int | None:
     return None
 
 
+# Words after which a date is part of the byline's sentence ("Posted by A on March 3"):
+# a date element right after a name is printed beside the byline, not in it.
+DATE_CONNECTORS = frozenset(("on", "am", "le", "el", "il", "op", "em", "at", "published",
+                             "updated", "posted"))
+_TRAILING_SEPARATORS = " ,|·•-–—/"
+
+
+def _without_trailing_date(el, text: str) -> str:
+    """``text`` without the date (and time) element that ends the byline element: "By A
+    @a Nov 19, 2019, 7:53pm EST" -> "By A @a", where the date is an element of its own."""
+    if el is None:
+        return text
+    last = None
+    for node in el.iterdescendants():
+        if isinstance(node.tag, str) and (node.tag == "time" or
+                                          _is_date_only(spaced_text(node))):
+            last = node
+    if last is None:
+        return text
+    date = spaced_text(last)
+    if not date or not text.endswith(date):
+        return text
+    head = text[:-len(date)].rstrip(_TRAILING_SEPARATORS)
+    words = head.split()
+    if not words or words[-1].casefold() in DATE_CONNECTORS or not BYLINE_PREFIX.match(head) \
+            and len(words) < 2:
+        return text
+    return head
+
+
+# An element whose text is only a date has at most this many words.
+DATE_ONLY_MAX_WORDS = 8
+
+
+def _is_date_only(text: str) -> bool:
+    return 0 < len(text.split()) <= DATE_ONLY_MAX_WORDS and \
+        extract_date_from_text(text) is not None and not parse_byline(text)
+
+
 # How many of the headline's next siblings may hold an unmarked "By ..." line.
 BYLINE_SEARCH_SIBLINGS = 6
 # How many elements of each such sibling are looked at (in document order): the byline row
@@ -379,7 +430,8 @@ def _byline_line(el):
     for i, node in enumerate(el.iterdescendants()):
         if i >= BYLINE_LINE_NODES:
             break
-        if isinstance(node.tag, str) and BYLINE_PREFIX.match(text := spaced_text(node)):
+        if isinstance(node.tag, str) and (m := BYLINE_PREFIX.match(text := spaced_text(node))) \
+                and text[m.end():].strip():  # a "By" label alone is not the line
             own = spaced_text(el) if own is None else own
             if text != own:
                 return node
@@ -525,6 +577,7 @@ def authors(root, md: PageMetadata, url: str, site_names, head_el, deadline=None
     byline_text, byline_el = visible_byline(root, head_el, deadline)
     if byline_text:
         byline_text = _BYLINE_TAIL.sub("", byline_text) or byline_text
+        byline_text = _without_trailing_date(byline_el, byline_text)
     visible = visible_people(byline_text, byline_el, url, site_names)
     structured = _jsonld_people(md, url, site_names)
     linked = byline_el is not None and _linked_names(byline_el, url, site_names)
