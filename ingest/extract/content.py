@@ -63,14 +63,9 @@ BOILERPLATE = re.compile(
     | click\s+here\b.{0,120}
     | (listen|print|email|comments?)(\s+\(\d+\))?
     | loading\.*|please\s+enable\s+javascript.*
-    # Photo credits and captions' credit lines: "Name | Bloomberg | Getty Images",
-    # "Photo by Name/AFP via Getty Images", "Image courtesy of ...".
-    | [^|/]{0,100}[|/]\s?([^|/]{0,60}[|/]\s?)?(getty\s+images|ap\s+photo|afp|reuters|shutterstock|alamy|istock(photo)?|epa(-efe)?|bloomberg|(the\s+)?associated\s+press|nurphoto|lightrocket|imago|dpa|picture\s+alliance|corbis|rex\s+features|zuma\s+press|sipa)\.?
-    | .{0,120}\bvia\s+getty\s+images\.?
+    # Photo credits, contact lines, newsletter headings (prose chrome; the costlier credit
+    # and appeal patterns are PROSE_CHROME's, behind a prefilter).
     | (photo(graph)?s?|images?|illustrations?|video)\s+(by|courtesy\s+of|credit)\b.{0,120}
-    # Appeals and notices written as prose: a donation appeal (an ask and "readers like
-    # you"/"our journalism"), a contact box ("Have a tip? Contact ..."), a newsletter heading.
-    | (?=.{0,300}\b(donat\w*|gift|support\s+us|become\s+a\s+(member|supporter|subscriber)|membership)\b)(?=.{0,300}\b(readers\s+like\s+you|our\s+(journalism|reporting|newsroom)|nonprofit\s+newsroom|independent\s+journalism|your\s+support|support\s+us)\b).{0,400}
     | (have|got)\s+a\s+(news\s+)?(tip|story(\s+idea)?|question|correction)\b.{0,250}(contact|e-?mail|write|reach|call|send)\b.{0,250}
     | (contact|e-?mail|reach)\s+(us|our\s+newsroom|the\s+(newsroom|author|reporter|writer|editors?))\s+(at|on|via)\b.{0,200}
     | (breaking\s+news|daily|weekly|morning|evening)\s+(emails?|alerts?|newsletters?|briefing)
@@ -367,8 +362,41 @@ def _best_container(blocks, use_chrome: bool, relaxed_min: int):
 DATELINE_MAX_WORDS = 8
 
 
+# Photo agencies whose name ends a credit line ("Name | Bloomberg | Getty Images").
+CREDIT_SOURCES = ("getty images", "ap photo", "afp", "reuters", "shutterstock", "alamy",
+                  "istock", "istockphoto", "epa", "epa-efe", "bloomberg", "associated press",
+                  "nurphoto", "lightrocket", "imago", "dpa", "picture alliance", "corbis",
+                  "rex features", "zuma press", "sipa", "ap")
+# A credit line: a name (and an outlet) and the agency as the last part after "|" or "/",
+# or "... via Getty Images".
+CREDIT_SEPARATOR = re.compile(r"\s*[|/]\s*")
+CREDIT_MAX_PARTS = 3
+VIA_GETTY = re.compile(r"^.{0,120}\bvia\s+getty\s+images\.?$", re.I)
+CREDIT_MAX_CHARS = 160
+# A donation appeal: an ask and an address to the reader, in one short block.
+APPEAL_ASK = re.compile(r"donat|gift|support\s+us|become\s+a\s+(member|supporter)|membership",
+                        re.I)
+# A credit line ends with an agency's name: its last characters are looked at first.
+_CREDIT_TAIL_CHARS = max(map(len, CREDIT_SOURCES)) + 1
+APPEAL = re.compile(r"\b(readers\s+like\s+you|our\s+(journalism|reporting|newsroom)|"
+                    r"nonprofit\s+newsroom|independent\s+journalism|your\s+support|"
+                    r"support\s+us)\b", re.I)
+
+
 def is_boilerplate(text: str) -> bool:
-    return len(text) < 300 and bool(BOILERPLATE.match(text.translate(_CURLY)))
+    if len(text) >= 300:
+        return False
+    text = text.translate(_CURLY)
+    if BOILERPLATE.match(text):
+        return True
+    if len(text) <= CREDIT_MAX_CHARS:
+        bare = text.rstrip(". ")
+        if bare[-_CREDIT_TAIL_CHARS:].casefold().endswith(CREDIT_SOURCES):
+            parts = CREDIT_SEPARATOR.split(bare.casefold())
+            if 1 < len(parts) <= CREDIT_MAX_PARTS and parts[-1] in CREDIT_SOURCES or \
+                    VIA_GETTY.match(text):
+                return True
+    return APPEAL_ASK.search(text) is not None and APPEAL.search(text) is not None
 
 
 def is_timestamp_line(text: str) -> bool:
@@ -507,15 +535,16 @@ def _image_captions(kept: list[Block]) -> set[int]:
     """ids of the lines that caption an image (or credit it) in markup that does not say so
     (no figure/figcaption): short, after an image in a wrapper that holds none of the
     article's other paragraphs."""
+    short = [b for b in kept if len(b.text) <= CAPTION_MAX_CHARS and b.kind == "para"]
+    if not short:
+        return set()
     goods: dict = {}
     for b in kept:
         if b.is_good:
             for anc in b.path:
                 goods[anc] = goods.get(anc, 0) + 1
     found = set()
-    for b in kept:
-        if b.kind != "para" or len(b.text) > CAPTION_MAX_CHARS:
-            continue
+    for b in short:
         for anc in b.path[1:1 + CAPTION_LEVELS]:
             if goods.get(anc, 0) > (1 if b.is_good else 0):
                 break  # the article's own wrapper: an image there is inline in the text
@@ -673,22 +702,20 @@ def plain_subheads(blocks: list[Block]) -> set[int]:
     sits (same parent, another tag or class), followed by one of those paragraphs."""
     if any(b.kind == "heading" for b in blocks):
         return set()
+    candidates = [(b, nxt) for b, nxt in zip(blocks, blocks[1:])
+                  if len(b.text) <= SUBHEAD_MAX_CHARS and b.kind == "para" and
+                  not b.link_chars and not b.text.endswith(SENTENCE_END) and
+                  len(b.text.split()) <= SUBHEAD_MAX_WORDS and nxt.is_good]
+    if not candidates:  # the common page: its short lines are no subheads (cheap first)
+        return set()
     styles: dict = {}
     for b in blocks:
         if b.is_good:
             styles[_signature(b.el)] = styles.get(_signature(b.el), 0) + len(b.text)
-    if not styles:
-        return set()
     para_style = max(styles, key=styles.get)
-    found = set()
-    for b, nxt in zip(blocks, blocks[1:]):
-        t = b.text
-        if b.kind == "para" and not b.link_chars and len(t) <= SUBHEAD_MAX_CHARS and \
-                len(t.split()) <= SUBHEAD_MAX_WORDS and not t.endswith(SENTENCE_END) and \
-                _signature(b.el) != para_style and nxt.is_good and \
-                _signature(nxt.el) == para_style and b.el.getparent() is nxt.el.getparent():
-            found.add(id(b))
-    return found
+    return {id(b) for b, nxt in candidates
+            if _signature(b.el) != para_style and _signature(nxt.el) == para_style
+            and b.el.getparent() is nxt.el.getparent()}
 
 
 def to_sections(blocks: list[Block]) -> list[Section]:
