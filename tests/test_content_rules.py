@@ -91,13 +91,6 @@ def test_credit_lines_and_appeals_are_dropped_but_sentences_naming_agencies_kept
     assert not any("Getty" in p or "Donate" in p or p == "SUBSCRIBE" for p in paras)
 
 
-def test_short_line_after_an_image_in_its_own_wrapper_is_a_caption():
-    paras = body("<div class='x1'><img src='a.jpg'><div class='x2'>The new ducts under the "
-                 "high street.</div></div><div class='x3'>A line of its own, no image.</div>")
-    assert "The new ducts under the high street." not in paras
-    assert "A line of its own, no image." in paras
-
-
 def test_a_teaser_repeating_the_lead_is_dropped_and_the_lead_kept():
     html = (f"<html><body><article><h1>Council funds fibre</h1><div class='tease'><p>"
             f"{PROSE.strip()[:-1]}.</p></div><div><p>{PROSE}It passed 7-2.</p><p>Closing. "

@@ -492,11 +492,6 @@ def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
         kept.append(b)
         if b.kind == "para":
             words += len(t.split())
-    captions = _image_captions(kept)
-    for b in kept:
-        if id(b) in captions:
-            drop(b, "caption")
-    kept = [b for b in kept if id(b) not in captions]
     teasers = _lead_teasers(kept)
     for b in kept:
         if id(b) in teasers:
@@ -522,50 +517,6 @@ def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
                 continue
         result.append(b)
     return result
-
-
-# A caption is a short line in an image's own wrapper: within this many levels above the
-# line sits an element that holds an image and none of the article's paragraphs.
-CAPTION_LEVELS = 2
-CAPTION_MAX_CHARS = 200
-IMAGE_TAGS = ("img", "picture")
-
-
-def _image_captions(kept: list[Block]) -> set[int]:
-    """ids of the lines that caption an image (or credit it) in markup that does not say so
-    (no figure/figcaption): short, after an image in a wrapper that holds none of the
-    article's other paragraphs."""
-    short = [b for b in kept if len(b.text) <= CAPTION_MAX_CHARS and b.kind == "para"]
-    if not short:
-        return set()
-    goods: dict = {}
-    for b in kept:
-        if b.is_good:
-            for anc in b.path:
-                goods[anc] = goods.get(anc, 0) + 1
-    found = set()
-    for b in short:
-        for anc in b.path[1:1 + CAPTION_LEVELS]:
-            if goods.get(anc, 0) > (1 if b.is_good else 0):
-                break  # the article's own wrapper: an image there is inline in the text
-            if _image_before(anc, b.el):
-                found.add(id(b))
-                break
-    return found
-
-
-# Elements of a wrapper looked at for an image before the line (a caption's wrapper is small).
-CAPTION_WRAPPER_NODES = 200
-
-
-def _image_before(wrapper, el) -> bool:
-    """Whether an image comes before ``el`` inside ``wrapper``, in document order."""
-    for i, node in enumerate(wrapper.iter()):
-        if node is el or i >= CAPTION_WRAPPER_NODES:
-            return False
-        if node.tag in IMAGE_TAGS:
-            return True
-    return False
 
 
 # A teaser of the lead sits among the body's first few blocks and is at least this long

@@ -366,9 +366,25 @@ def byline_line(lines, site_names=()) -> int | None:
     other articles' teasers."""
     for i, (el, text) in enumerate(lines):
         if len(text) <= UNMARKED_BYLINE_MAX_CHARS and BYLINE_PREFIX.match(text) and \
-                not _elsewhere(el) and parse_byline(text, site_names=site_names):
-            return i
+                not _elsewhere(el):
+            people = parse_byline(text, site_names=site_names)
+            if people and all(_person_like(a.name) for a in people):
+                return i
     return None
+
+
+# Lower-case words a personal name may hold ("Ludwig van Beethoven", "Ana de la Cruz").
+NAME_PARTICLES = frozenset(("de", "da", "das", "do", "dos", "del", "della", "di", "du", "la",
+                            "le", "van", "von", "der", "den", "ten", "ter", "bin", "ibn",
+                            "al", "el", "y", "zu"))
+
+
+def _person_like(name: str) -> bool:
+    """A name as an unmarked line must print it: two words or more, each capitalised or a
+    particle. "Von Kartoffeln und Hartbrot", "By Course or Type" and "Por La ..." are
+    sentences and labels that open with a byline's word."""
+    words = name.split()
+    return len(words) >= 2 and all(w[:1].isupper() or w in NAME_PARTICLES for w in words)
 
 
 # Words after which a date is part of the byline's sentence ("Posted by A on March 3"):
