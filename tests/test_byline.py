@@ -378,3 +378,19 @@ def test_posted_by_on_date_keeps_its_date_in_the_byline():
             "</span> on <span class='post-timestamp'>March 3, 2025</span></div></body></html>")
     a = extract_article(html, "https://blog.test/a", fetched_at="2025-06-01T00:00:00Z")
     assert a.byline == "Posted by Sam Lee on March 3, 2025"
+
+
+def test_unmarked_line_is_a_byline_only_when_it_prints_a_person():
+    from ingest.extract import extract_article
+
+    def byline_of(line):
+        html = ("<html><head><title>Hof</title></head><body><div class='a1'>Der Hof im Tal</div>"
+                f"<div class='a2'>{line}</div><div class='a3'>" + "Der Hof liegt im Tal. " * 8 +
+                "</div></body></html>")
+        a = extract_article(html, "https://hof.test/geschichte", fetched_at="2025-01-01T00:00:00Z")
+        return a.byline, [x.name for x in a.authors]
+
+    assert byline_of("Von Kaminwurzen, Hartbrot und Kartoffeln") == (None, [])
+    assert byline_of("By Course or Type") == (None, [])
+    assert byline_of("Von Anna Berger, Redakteurin") == ("Von Anna Berger, Redakteurin",
+                                                         ["Anna Berger"])
