@@ -552,6 +552,8 @@ def run(data_dir: Path, kind: str, pages: list[dict], names: list[str], progress
 
 
 _EXAMPLES: dict = {}
+# Fold models of this run, by (data root, K, fold): the same for every DIR of the run.
+_FOLD_MODELS: dict = {}
 
 
 def run_folds(data_dir: Path, kind: str, pages: list[dict], names: list[str], k: int,
@@ -573,7 +575,11 @@ def run_folds(data_dir: Path, kind: str, pages: list[dict], names: list[str], k:
         pool = [e for e in examples if train.fold_of(e["page"]["site_key"], k) != fold]
         held_sites = {train.site_of(p) for p in held}
         assert not held_sites & {e["page"]["site_key"] for e in pool}
-        FOLD_MODEL[0] = train.model_from(train.train(pool))
+        # A fold's pool depends on the fold only (sites, not DIR): several DIRs in one run
+        # train each fold's model once.
+        if (key, k, fold) not in _FOLD_MODELS:
+            _FOLD_MODELS[(key, k, fold)] = train.model_from(train.train(pool))
+        FOLD_MODEL[0] = _FOLD_MODELS[(key, k, fold)]
         print(f"fold {fold + 1}/{k}: trained on {len(pool)} pages, scoring {len(held)}",
               file=sys.stderr)
         results.extend(run(data_dir, kind, held, names))

@@ -355,3 +355,42 @@ def test_generated_name_lists(names):
 ])
 def test_title_after_a_name_is_a_role(text, expected):
     assert [(a.name, a.role) for a in parse_byline(text)] == expected
+
+
+def test_visible_byline_word_split_by_inline_element_and_trailing_date_element():
+    from ingest.extract import extract_article
+
+    html = ("<html><body><article><h1>Ports electrify cranes</h1>"
+            "<div class='byline'>By <a href='/people/hana'>Hana Brigh<span>t</span></a> "
+            "<a href='https://social.test/hb'>@hb</a> <span><time datetime='2024-05-14'>"
+            "May 14, 2024, 6:00am PDT</time></span></div><p>" + "Cranes run on power. " * 8 +
+            "</p></article></body></html>")
+    a = extract_article(html, "https://harbor.test/a", fetched_at="2025-01-01T00:00:00Z")
+    assert [x.name for x in a.authors] == ["Hana Bright"]
+    assert a.byline == "By Hana Bright @hb"
+
+
+def test_posted_by_on_date_keeps_its_date_in_the_byline():
+    from ingest.extract import extract_article
+
+    html = ("<html><body><div class='post'><h2>Why RSS</h2><p>" + "Feeds are quiet. " * 8 +
+            "</p></div><div class='post-footer'>Posted by <span class='post-author'>Sam Lee"
+            "</span> on <span class='post-timestamp'>March 3, 2025</span></div></body></html>")
+    a = extract_article(html, "https://blog.test/a", fetched_at="2025-06-01T00:00:00Z")
+    assert a.byline == "Posted by Sam Lee on March 3, 2025"
+
+
+def test_unmarked_line_is_a_byline_only_when_it_prints_a_person():
+    from ingest.extract import extract_article
+
+    def byline_of(line):
+        html = ("<html><head><title>Hof</title></head><body><div class='a1'>Der Hof im Tal</div>"
+                f"<div class='a2'>{line}</div><div class='a3'>" + "Der Hof liegt im Tal. " * 8 +
+                "</div></body></html>")
+        a = extract_article(html, "https://hof.test/geschichte", fetched_at="2025-01-01T00:00:00Z")
+        return a.byline, [x.name for x in a.authors]
+
+    assert byline_of("Von Kaminwurzen, Hartbrot und Kartoffeln") == (None, [])
+    assert byline_of("By Course or Type") == (None, [])
+    assert byline_of("Von Anna Berger, Redakteurin") == ("Von Anna Berger, Redakteurin",
+                                                         ["Anna Berger"])

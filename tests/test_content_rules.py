@@ -77,3 +77,33 @@ def test_teaser_in_the_articles_own_header_is_body_but_its_title_block_is_not():
     assert paras[0].startswith("Every home in the city")
     assert not any("Example News" in p or "Ana Ruiz" in p for p in paras)
     assert a.headline == "Council funds fibre"
+
+
+def test_credit_lines_and_appeals_are_dropped_but_sentences_naming_agencies_kept():
+    paras = body("<p>Lena Marsh | Bloomberg | Getty Images</p>"
+                 "<p>Photo by Tomas Ruiz/AFP via Getty Images</p>"
+                 "<p>The 24/7 service was first reported by Bloomberg.</p>"
+                 "<p>Our journalism depends on readers like you. Donate today.</p>"
+                 "<p>The foundation said the donation would pay for new classrooms.</p>"
+                 "<p>SUBSCRIBE</p>")
+    assert "The 24/7 service was first reported by Bloomberg." in paras
+    assert "The foundation said the donation would pay for new classrooms." in paras
+    assert not any("Getty" in p or "Donate" in p or p == "SUBSCRIBE" for p in paras)
+
+
+def test_a_teaser_repeating_the_lead_is_dropped_and_the_lead_kept():
+    html = (f"<html><body><article><h1>Council funds fibre</h1><div class='tease'><p>"
+            f"{PROSE.strip()[:-1]}.</p></div><div><p>{PROSE}It passed 7-2.</p><p>Closing. "
+            f"{PROSE}</p></div></article></body></html>")
+    a = extract_article(html, "https://news.example.test/a", fetched_at="2026-11-27T00:00:00Z")
+    paras = a.sections[0].paragraphs
+    assert paras[0] == f"{PROSE}It passed 7-2.".strip() and len(paras) == 2
+
+
+def test_unclosed_button_before_the_article_does_not_take_it_away():
+    html = (f"<html><body><div><a href='/'>Home</a></div><button class='menu'>Menu"
+            f"<main><article><h1>Council funds fibre</h1><p>{PROSE}</p><p>Closing. {PROSE}"
+            f"</p></article></main></body></html>")
+    a = extract_article(html, "https://news.example.test/a", fetched_at="2026-11-27T00:00:00Z")
+    assert a.sections and a.sections[0].paragraphs[0] == PROSE.strip()
+    assert "Menu" not in a.body_text

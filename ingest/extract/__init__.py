@@ -203,7 +203,7 @@ def extract_page(page: ParsedPage, profile=None, *, fetched_at: datetime | str |
     head, provenance["headline"] = fields.headline(root, md, names)
     if (picked := from_profile("headline")):
         head, provenance["headline"] = picked[0], "selector:sites.toml"
-    head_el = _find_heading(root, head)
+    head_el = fields.headline_element(root, head)
     check("headline")
 
     authors, byline, provenance["authors"] = fields.authors(root, md, url, names, head_el,
@@ -285,16 +285,6 @@ def _selected_text(found: parsel.Selector) -> str:
     if isinstance(node, str):
         return fold(node)
     return element_text(node)
-
-
-def _find_heading(root, head):
-    if not head:
-        return None
-    for tag in ("h1", "h2"):
-        for el in root.iter(tag):
-            if element_text(el) == head:
-                return el
-    return None
 
 
 def _body(sel, root, md, profile, *, head, skip, template, head_el=None, byline=None,

@@ -29,7 +29,8 @@ THRESHOLD = 0.5
 # The rules' drops that are certain, not a judgement the model improves on: the title block
 # and the headline itself, whole-line boilerplate ("Advertisement", "(Reporting by ...)"),
 # and a heading styled like the page's headline after the body began (the next article).
-HARD_DROPS = frozenset(("before headline", "headline", "boilerplate"))
+# "teaser of the lead": the paragraph it repeats is kept, so dropping it loses no text.
+HARD_DROPS = frozenset(("before headline", "headline", "boilerplate", "teaser of the lead"))
 HARD_DROPS_AFTER = frozenset(("next article",))
 
 

@@ -169,11 +169,32 @@ def remove_element(el) -> None:
 def strip_junk(root) -> None:
     """Remove comments, scripts, styles, hidden elements: never text a reader sees."""
     etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)
+    for button in root.xpath("//button[.//p or .//div or .//article or .//main or .//h1]"):
+        _unwrap(button)
     etree.strip_elements(root, *JUNK_TAGS, with_tail=False)
     # Only elements with one of the attributes that can hide them are looked at.
     for el in root.xpath("//*[@hidden or @aria-hidden or @style]"):
         if el.getparent() is not None and is_hidden(el) and not _is_withheld_article(el):
             remove_element(el)
+
+
+def _unwrap(el) -> None:
+    """Put ``el``'s children in its place and drop its own text: a <button> left unclosed
+    (a menu toggle before the article) is nested by the parser around the rest of the page,
+    and removing it as junk would remove the article with it. Its label is no text."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    at = parent.index(el)
+    children = list(el)
+    tail, el.tail = el.tail, None
+    for i, child in enumerate(children):
+        parent.insert(at + 1 + i, child)
+    if tail and children:
+        children[-1].tail = (children[-1].tail or "") + tail
+    else:
+        el.tail = tail
+    remove_element(el)
 
 
 # Hidden prose is the article withheld until a reader subscribes ("subscriber-only" paragraphs

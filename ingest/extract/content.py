@@ -63,6 +63,13 @@ BOILERPLATE = re.compile(
     | click\s+here\b.{0,120}
     | (listen|print|email|comments?)(\s+\(\d+\))?
     | loading\.*|please\s+enable\s+javascript.*
+    # Photo credits, contact lines, newsletter headings (prose chrome; the costlier credit
+    # and appeal patterns are PROSE_CHROME's, behind a prefilter).
+    | (photo(graph)?s?|images?|illustrations?|video)\s+(by|courtesy\s+of|credit)\b.{0,120}
+    | (have|got)\s+a\s+(news\s+)?(tip|story(\s+idea)?|question|correction)\b.{0,250}(contact|e-?mail|write|reach|call|send)\b.{0,250}
+    | (contact|e-?mail|reach)\s+(us|our\s+newsroom|the\s+(newsroom|author|reporter|writer|editors?))\s+(at|on|via)\b.{0,200}
+    | (breaking\s+news|daily|weekly|morning|evening)\s+(emails?|alerts?|newsletters?|briefing)
+    | subscribe(\s+(now|today|here))?
     | (disclosure|disclaimer|editor'?s\s+note)\s*:?.{0,400}(affiliate|commission|rights\s+reserved|sponsor).{0,400}
     | .{0,200}\b(if|when)\s+you\s+(buy|purchase|click|shop)\b.{0,200}\b(commission|compensation|earn)\b.{0,300}
     | .{0,40}\b(ad\s*-?blocker|ad\s+block)\b.{0,400}
@@ -102,6 +109,8 @@ END_MARKERS = re.compile(
       related(\s+(articles?|stories|posts|content|coverage|links|reading|news|topics))?
     | more\s+(on|from|about|in)\b.{0,60}
     | more\s+(stories|articles|news|to\s+read|coverage)\b.{0,40}
+    | more\s+(great|top|recent|good)\s+.{0,40}(stories|articles|reads|coverage)
+    | (breaking\s+news|daily|weekly)\s+(emails?|alerts?|newsletters?)
     | (editor'?s'?|editors'|staff)\s+picks?
     | recommended(\s+(for\s+you|stories|reading|articles|videos))?
     | you\s+(may|might)\s+(also\s+)?(like|enjoy|be\s+interested\s+in).{0,20}
@@ -353,8 +362,41 @@ def _best_container(blocks, use_chrome: bool, relaxed_min: int):
 DATELINE_MAX_WORDS = 8
 
 
+# Photo agencies whose name ends a credit line ("Name | Bloomberg | Getty Images").
+CREDIT_SOURCES = ("getty images", "ap photo", "afp", "reuters", "shutterstock", "alamy",
+                  "istock", "istockphoto", "epa", "epa-efe", "bloomberg", "associated press",
+                  "nurphoto", "lightrocket", "imago", "dpa", "picture alliance", "corbis",
+                  "rex features", "zuma press", "sipa", "ap")
+# A credit line: a name (and an outlet) and the agency as the last part after "|" or "/",
+# or "... via Getty Images".
+CREDIT_SEPARATOR = re.compile(r"\s*[|/]\s*")
+CREDIT_MAX_PARTS = 3
+VIA_GETTY = re.compile(r"^.{0,120}\bvia\s+getty\s+images\.?$", re.I)
+CREDIT_MAX_CHARS = 160
+# A donation appeal: an ask and an address to the reader, in one short block.
+APPEAL_ASK = re.compile(r"donat|gift|support\s+us|become\s+a\s+(member|supporter)|membership",
+                        re.I)
+# A credit line ends with an agency's name: its last characters are looked at first.
+_CREDIT_TAIL_CHARS = max(map(len, CREDIT_SOURCES)) + 1
+APPEAL = re.compile(r"\b(readers\s+like\s+you|our\s+(journalism|reporting|newsroom)|"
+                    r"nonprofit\s+newsroom|independent\s+journalism|your\s+support|"
+                    r"support\s+us)\b", re.I)
+
+
 def is_boilerplate(text: str) -> bool:
-    return len(text) < 300 and bool(BOILERPLATE.match(text.translate(_CURLY)))
+    if len(text) >= 300:
+        return False
+    text = text.translate(_CURLY)
+    if BOILERPLATE.match(text):
+        return True
+    if len(text) <= CREDIT_MAX_CHARS:
+        bare = text.rstrip(". ")
+        if bare[-_CREDIT_TAIL_CHARS:].casefold().endswith(CREDIT_SOURCES):
+            parts = CREDIT_SEPARATOR.split(bare.casefold())
+            if 1 < len(parts) <= CREDIT_MAX_PARTS and parts[-1] in CREDIT_SOURCES or \
+                    VIA_GETTY.match(text):
+                return True
+    return APPEAL_ASK.search(text) is not None and APPEAL.search(text) is not None
 
 
 def is_timestamp_line(text: str) -> bool:
@@ -385,10 +427,17 @@ def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
     # kicker, the headline itself), not body text.
     start = 0
     if headline:
+        plain = None  # a headline printed as a plain line, before any paragraph
+        before_text = True
         for i, b in enumerate(in_container):
             if b.kind == "heading" and fold(b.text) == headline:
                 start = i + 1
                 break
+            before_text = before_text and not b.is_good
+            if plain is None and before_text and b.kind == "para" and b.text == headline:
+                plain = i + 1
+        else:
+            start = plain or 0
         start = _after_title_block(in_container, start, byline)
         for b in in_container[:start]:
             drop(b, "before headline")
@@ -443,6 +492,11 @@ def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
         kept.append(b)
         if b.kind == "para":
             words += len(t.split())
+    teasers = _lead_teasers(kept)
+    for b in kept:
+        if id(b) in teasers:
+            drop(b, "teaser of the lead")
+    kept = [b for b in kept if id(b) not in teasers]
     trimmed = _trim_tail(kept, container)
     for b in kept[len(trimmed):]:
         drop(b, "trailing")
@@ -463,6 +517,27 @@ def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
                 continue
         result.append(b)
     return result
+
+
+# A teaser of the lead sits among the body's first few blocks and is at least this long
+# (shorter repeats are labels, kept apart by the repeat rules).
+TEASER_SEARCH_BLOCKS = 5
+TEASER_MIN_CHARS = 40
+_TEASER_END = " .…"
+
+
+def _lead_teasers(kept: list[Block]) -> set[int]:
+    """ids of the paragraphs that a later paragraph repeats and goes on from: a summary box
+    or dek printing the lead's opening words before the lead itself."""
+    found = set()
+    for i, b in enumerate(kept[:TEASER_SEARCH_BLOCKS]):
+        opening = b.text.rstrip(_TEASER_END)
+        if b.kind != "para" or len(opening) < TEASER_MIN_CHARS:
+            continue
+        if any(c.kind == "para" and len(c.text) > len(b.text) and c.text.startswith(opening)
+               for c in kept[i + 1:i + 1 + TEASER_SEARCH_BLOCKS]):
+            found.add(id(b))
+    return found
 
 
 # The title block (headline, standfirst, byline, date) holds only short lines; the body
@@ -566,11 +641,40 @@ def _filter_by_evidence(kept: list[Block], evidence: str) -> list[Block]:
     return [b for b in kept if b.kind == "heading" or id(b) in found_ids]
 
 
+# A subhead printed as a plain line is short and is no sentence.
+SUBHEAD_MAX_WORDS = 12
+SUBHEAD_MAX_CHARS = 100
+SENTENCE_END = tuple(".,;:!…\"'”’)")
+
+
+def plain_subheads(blocks: list[Block]) -> set[int]:
+    """ids of the lines that are subheads on a page that marks none (pages of divs): a short
+    line that is no sentence, styled apart from the article's paragraphs among which it
+    sits (same parent, another tag or class), followed by one of those paragraphs."""
+    if any(b.kind == "heading" for b in blocks):
+        return set()
+    candidates = [(b, nxt) for b, nxt in zip(blocks, blocks[1:])
+                  if len(b.text) <= SUBHEAD_MAX_CHARS and b.kind == "para" and
+                  not b.link_chars and not b.text.endswith(SENTENCE_END) and
+                  len(b.text.split()) <= SUBHEAD_MAX_WORDS and nxt.is_good]
+    if not candidates:  # the common page: its short lines are no subheads (cheap first)
+        return set()
+    styles: dict = {}
+    for b in blocks:
+        if b.is_good:
+            styles[_signature(b.el)] = styles.get(_signature(b.el), 0) + len(b.text)
+    para_style = max(styles, key=styles.get)
+    return {id(b) for b, nxt in candidates
+            if _signature(b.el) != para_style and _signature(nxt.el) == para_style
+            and b.el.getparent() is nxt.el.getparent()}
+
+
 def to_sections(blocks: list[Block]) -> list[Section]:
     sections: list[Section] = []
     current = Section(heading=None, paragraphs=[])
+    subheads = plain_subheads(blocks)
     for b in blocks:
-        if b.kind == "heading":
+        if b.kind == "heading" or id(b) in subheads:
             if current.heading is not None or current.paragraphs:
                 sections.append(current)
             current = Section(heading=b.text, paragraphs=[])

@@ -16,7 +16,8 @@ from .chrome import attribute_tokens
 from .dates import extract_date_from_text, parse_date
 from .keys import TRACKING_PARAMS, normalise_url, site_of  # noqa: F401 - re-exported
 from .metadata import PageMetadata, jsonld_text
-from .text import element_text, fold
+from .text import BLOCK_TAGS, element_text, fold
+from .textlines import text_lines
 
 # ---------------------------------------------------------------- URL, site, canonical
 
@@ -116,9 +117,75 @@ def headline(root, md: PageMetadata, site_names: tuple[str, ...]) -> tuple[str |
             return value, source
     if h1s:
         return h1s[0], "heuristic:h1"
+    if not meta_titles or is_site_title(page_title, site_names, root):
+        # No heading and a <title> that only names the site (pages of divs): the short
+        # line printed just before the byline is the headline.
+        found = headline_before_byline(root, site_names)
+        if found:
+            return found, "heuristic:before-byline"
     if meta_titles:
         return meta_titles[0]
     return None, "none"
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\W+", "", text.casefold())
+
+
+# Lines at the top of a page read for its banner: the site's name printed as a banner opens
+# the page, before any article line.
+BANNER_LINES = 3
+
+
+def is_site_title(title: str, site_names, root) -> bool:
+    """Whether ``title`` is only the site's name: one of its names or its host's name
+    ("The Future of Tech" on futureoftech.test), or the banner line that opens the page."""
+    key = _compact(title)
+    if not key:
+        return True
+    names = {_compact(n) for n in site_names if n}
+    names |= {n[3:] for n in names if n.startswith("the")}
+    if key in names or key.removeprefix("the") in names:
+        return True
+    return any(_compact(t) == key for _, t in text_lines(root, BANNER_LINES))
+
+
+# The headline is one of the lines just before the byline (a standfirst may sit between).
+HEADLINE_SEARCH_LINES = 3
+HEADLINE_MIN_WORDS = 3
+HEADLINE_MAX_CHARS = 200
+
+
+def headline_before_byline(root, site_names) -> str | None:
+    """The headline of a page without headings: of the few lines before the byline line,
+    the nearest with at least HEADLINE_MIN_WORDS words (the section label has fewer) that is
+    not a sentence (a standfirst ends with a full stop; headlines do not); else the nearest."""
+    lines = text_lines(root)
+    found = byline_line(lines, site_names)
+    if found is None:
+        return None
+    before = [t for _, t in reversed(lines[max(0, found - HEADLINE_SEARCH_LINES):found])
+              if len(t.split()) >= HEADLINE_MIN_WORDS and len(t) <= HEADLINE_MAX_CHARS
+              and extract_date_from_text(t) is None]
+    for t in before:
+        if not t.endswith("."):
+            return t
+    return before[0] if before else None
+
+
+def headline_element(root, head: str | None):
+    """The element that prints the headline: an h1 or h2 with its text, else (pages of
+    divs) the first line whose whole text it is."""
+    if not head:
+        return None
+    for tag in ("h1", "h2"):
+        for el in root.iter(tag):
+            if element_text(el) == head:
+                return el
+    for el, text in text_lines(root):
+        if text == head:
+            return el
+    return None
 
 
 # ---------------------------------------------------------------- authors and byline
@@ -198,8 +265,20 @@ _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?)])")
 
 def spaced_text(el) -> str:
     """Element text with a space wherever two elements meet ("Jane Doe" + "Published" does
-    not become "Jane DoePublished"), punctuation kept tight."""
-    return _SPACE_BEFORE_PUNCT.sub(r"\1", fold(" ".join(el.itertext())))
+    not become "Jane DoePublished"), punctuation kept tight; but a word split by an inline
+    element ("Molly Woo<span>d</span>": a letter, then a lower-case letter, no space between)
+    stays one word."""
+    parts: list[str] = []
+    for piece in el.itertext():
+        if parts and not (_word_goes_on(parts[-1], piece)):
+            parts.append(" ")
+        parts.append(piece)
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", fold("".join(parts)))
+
+
+def _word_goes_on(before: str, after: str) -> bool:
+    return bool(before) and bool(after) and before[-1].isalpha() and after[0].isalpha() \
+        and after[0].islower()
 
 
 def _elsewhere(el) -> bool:
@@ -267,7 +346,84 @@ def visible_byline(root, head_el, deadline=None) -> tuple[str | None, object | N
                 return text, parent
             if len(text) <= len(name) + LINKED_BYLINE_SLACK:
                 return text, parent
+    # Nothing marks a byline (pages of divs): a short line "Written by A, Role" wherever it
+    # sits.
+    lines = text_lines(root)
+    found = byline_line(lines)
+    if found is not None:
+        el, text = lines[found]
+        return text, el
     return None, None
+
+
+# An unmarked line is a byline only when this short: "By ..." sentences are longer.
+UNMARKED_BYLINE_MAX_CHARS = 120
+
+
+def byline_line(lines, site_names=()) -> int | None:
+    """Index in ``lines`` (``textlines.text_lines``) of the first line that is a byline
+    by its words alone: short, opening with "By"/"Written by"/..., naming a person, outside
+    other articles' teasers."""
+    for i, (el, text) in enumerate(lines):
+        if len(text) <= UNMARKED_BYLINE_MAX_CHARS and BYLINE_PREFIX.match(text) and \
+                not _elsewhere(el):
+            people = parse_byline(text, site_names=site_names)
+            if people and all(_person_like(a.name) for a in people):
+                return i
+    return None
+
+
+# Lower-case words a personal name may hold ("Ludwig van Beethoven", "Ana de la Cruz").
+NAME_PARTICLES = frozenset(("de", "da", "das", "do", "dos", "del", "della", "di", "du", "la",
+                            "le", "van", "von", "der", "den", "ten", "ter", "bin", "ibn",
+                            "al", "el", "y", "zu"))
+
+
+def _person_like(name: str) -> bool:
+    """A name as an unmarked line must print it: two words or more, each capitalised or a
+    particle. "Von Kartoffeln und Hartbrot", "By Course or Type" and "Por La ..." are
+    sentences and labels that open with a byline's word."""
+    words = name.split()
+    return len(words) >= 2 and all(w[:1].isupper() or w in NAME_PARTICLES for w in words)
+
+
+# Words after which a date is part of the byline's sentence ("Posted by A on March 3"):
+# a date element right after a name is printed beside the byline, not in it.
+DATE_CONNECTORS = frozenset(("on", "am", "le", "el", "il", "op", "em", "at", "published",
+                             "updated", "posted"))
+_TRAILING_SEPARATORS = " ,|·•-–—/"
+
+
+def _without_trailing_date(el, text: str) -> str:
+    """``text`` without the date (and time) element that ends the byline element: "By A
+    @a Nov 19, 2019, 7:53pm EST" -> "By A @a", where the date is an element of its own."""
+    if el is None:
+        return text
+    last = None
+    for node in el.iterdescendants():
+        if isinstance(node.tag, str) and (node.tag == "time" or
+                                          _is_date_only(spaced_text(node))):
+            last = node
+    if last is None:
+        return text
+    date = spaced_text(last)
+    if not date or not text.endswith(date):
+        return text
+    head = text[:-len(date)].rstrip(_TRAILING_SEPARATORS)
+    words = head.split()
+    if not words or words[-1].casefold() in DATE_CONNECTORS or not BYLINE_PREFIX.match(head) \
+            and len(words) < 2:
+        return text
+    return head
+
+
+# An element whose text is only a date has at most this many words.
+DATE_ONLY_MAX_WORDS = 8
+
+
+def _is_date_only(text: str) -> bool:
+    return 0 < len(text.split()) <= DATE_ONLY_MAX_WORDS and \
+        extract_date_from_text(text) is not None and not parse_byline(text)
 
 
 # How many of the headline's next siblings may hold an unmarked "By ..." line.
@@ -290,7 +446,8 @@ def _byline_line(el):
     for i, node in enumerate(el.iterdescendants()):
         if i >= BYLINE_LINE_NODES:
             break
-        if isinstance(node.tag, str) and BYLINE_PREFIX.match(text := spaced_text(node)):
+        if isinstance(node.tag, str) and (m := BYLINE_PREFIX.match(text := spaced_text(node))) \
+                and text[m.end():].strip():  # a "By" label alone is not the line
             own = spaced_text(el) if own is None else own
             if text != own:
                 return node
@@ -436,6 +593,7 @@ def authors(root, md: PageMetadata, url: str, site_names, head_el, deadline=None
     byline_text, byline_el = visible_byline(root, head_el, deadline)
     if byline_text:
         byline_text = _BYLINE_TAIL.sub("", byline_text) or byline_text
+        byline_text = _without_trailing_date(byline_el, byline_text)
     visible = visible_people(byline_text, byline_el, url, site_names)
     structured = _jsonld_people(md, url, site_names)
     linked = byline_el is not None and _linked_names(byline_el, url, site_names)
@@ -541,8 +699,36 @@ def _url_date(url: str, parse) -> str | None:
     return None
 
 
+# Lines on either side of an unmarked byline line where its date-time line may sit.
+BYLINE_DATE_LINES = 2
+
+
+def _date_by_byline(root, *, now, default_tz) -> str | None:
+    """The lone date-time line beside an unmarked byline line (pages of divs): a line that
+    is only a date, within BYLINE_DATE_LINES of the byline, the nearer first, after before."""
+    lines = text_lines(root)
+    at = byline_line(lines)
+    if at is None:
+        return None
+    for offset in range(1, BYLINE_DATE_LINES + 1):
+        for i in (at + offset, at - offset):
+            if 0 <= i < len(lines):
+                text = lines[i][1]
+                if len(text.split()) <= DATE_LINE_MAX_WORDS:
+                    value = extract_date_from_text(text, now=now, default_tz=default_tz)
+                    if value:
+                        return value
+    return None
+
+
+# A line of at most this many words that holds a date is a timestamp line, not prose
+# ("Wednesday, Jul 2, 2025, 6:25 PM UTC" has 7).
+DATE_LINE_MAX_WORDS = 8
+
+
 def _visible_date(root, head_el, *, now, default_tz) -> str | None:
-    # Timestamp-marked short elements first, then short blocks right after the headline.
+    # Timestamp-marked short elements first, then short blocks right after the headline,
+    # then the date line beside an unmarked byline.
     for el in root.xpath("//*[@class or @id]"):
         if el.tag in ("html", "body"):
             continue
@@ -562,7 +748,7 @@ def _visible_date(root, head_el, *, now, default_tz) -> str | None:
                 value = extract_date_from_text(text, now=now, default_tz=default_tz)
                 if value:
                     return value
-    return None
+    return _date_by_byline(root, now=now, default_tz=default_tz)
 
 
 def modified_at(md: PageMetadata, *, now, default_tz) -> tuple[str | None, str]:
@@ -609,7 +795,31 @@ def section(root, md: PageMetadata, head_el) -> tuple[str | None, str]:
                 text = element_text(el)
                 if 0 < len(text) <= SECTION_MAX_CHARS:
                     return text, "heuristic:label"
+    label = _label_before(head_el)
+    if label:
+        return label, "heuristic:line-before-headline"
     return None, "none"
+
+
+# An unmarked section label is a word or three ("News", "Artificial Intelligence").
+SECTION_LABEL_MAX_WORDS = 3
+
+
+def _label_before(head_el) -> str | None:
+    """The section label of a page of divs: the short line just before a headline that is
+    no heading element (an h1's neighbours are marked, or are breadcrumbs and kickers)."""
+    if head_el is None or head_el.tag in ("h1", "h2", "h3"):
+        return None
+    prev = head_el.getprevious()
+    while prev is not None and not isinstance(prev.tag, str):
+        prev = prev.getprevious()
+    if prev is None or next(prev.iterdescendants(*BLOCK_TAGS), None) is not None:
+        return None
+    text = element_text(prev)
+    if 0 < len(text) <= SECTION_MAX_CHARS and len(text.split()) <= SECTION_LABEL_MAX_WORDS \
+            and not any(c.isdigit() for c in text):
+        return text
+    return None
 
 
 def summary(md: PageMetadata) -> tuple[str | None, str]:
