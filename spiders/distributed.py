@@ -36,14 +36,7 @@ class WorkerSpider(NewsSpider):
         spider = scrapy.Spider.from_crawler.__func__(cls, crawler, *args, **kwargs)
         st = crawler.settings
         spider.link = WorkerLink(crawler)
-        spider.body_model = None
-        if setting(st, "INGEST_BODY_MODEL"):
-            from ingest.extract.body_model import committed_model
-
-            spider.body_model = committed_model()
-        spider.extract_timeout = setting(st, "INGEST_EXTRACT_TIMEOUT")
-        # Fingerprints for the coordinator's template learning travel with each article.
-        spider.learn_templates = setting(st, "INGEST_TEMPLATES")
+        spider.set_extraction(st)   # fingerprints travel to the coordinator with each article
         spider.outcomes = {}
         spider.logger.info("worker %s waiting for work on the frontier", spider.link.consumer)
         config = spider.link.frontier.wait_config(setting(st, "INGEST_REDIS_CONFIG_WAIT_SECONDS"))

@@ -101,6 +101,18 @@ class NewsSpider(scrapy.Spider):
         self.documents: dict[str, set[str]] = {}    # site -> discovery URLs requested this run
         self.entries_read: dict[str, int] = {}      # site -> feed/sitemap entries read this run
 
+    def set_extraction(self, settings) -> None:
+        """How ``analyse`` extracts (the local crawl's and a distributed worker's alike):
+        template fingerprints (INGEST_TEMPLATES), the learned body model instead of the
+        rules' last step (INGEST_BODY_MODEL), the per-page budget (INGEST_EXTRACT_TIMEOUT)."""
+        self.learn_templates = setting(settings, "INGEST_TEMPLATES")
+        self.body_model = None
+        if setting(settings, "INGEST_BODY_MODEL"):
+            from ingest.extract.body_model import committed_model
+
+            self.body_model = committed_model()  # a clear error when lightgbm is missing
+        self.extract_timeout = setting(settings, "INGEST_EXTRACT_TIMEOUT")
+
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         if cls.role == "local" and crawler.settings.get("INGEST_REDIS_URL"):
@@ -113,16 +125,10 @@ class NewsSpider(scrapy.Spider):
         spider.allowed_domains = hosts
         spider.link_extractors = site_link_extractors(spider.profiles)
         db = crawler.settings.get("INGEST_DB")
+        spider.set_extraction(crawler.settings)
         # Learned site templates (ingest.store.templates), applied to every page of the crawl.
-        spider.learn_templates = setting(crawler.settings, "INGEST_TEMPLATES")
         spider.templates = templates_for_crawl(db, spider.profiles,
                                                enabled=spider.learn_templates)
-        # The learned body model (ingest.extract.body_model) instead of the rules' last step.
-        spider.body_model = None
-        if setting(crawler.settings, "INGEST_BODY_MODEL"):
-            from ingest.extract.body_model import committed_model
-
-            spider.body_model = committed_model()  # a clear error when lightgbm is missing
         whole = not (spider.site_arg or spider.start_arg)
         # Keyed by site name and by host: an ad-hoc -a start= crawl of a configured site's
         # host is the same site (ingest.crawl.crawllock).
@@ -150,7 +156,6 @@ class NewsSpider(scrapy.Spider):
         spider.max_entries = setting(st, "INGEST_DISCOVERY_MAX_ENTRIES")
         spider.max_robots_sitemaps = setting(st, "INGEST_ROBOTS_MAX_SITEMAPS")
         spider.max_doc_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE") or 50 * 2**20
-        spider.extract_timeout = setting(crawler.settings, "INGEST_EXTRACT_TIMEOUT")
         crawler.signals.connect(spider._closed, signal=scrapy_signals.spider_closed)
         return spider
 

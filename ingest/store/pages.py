@@ -6,6 +6,7 @@ When a page is due is the crawl's rule (ingest/crawl/schedule.py), not the store
 from __future__ import annotations
 
 from ingest.store import Store
+from ingest.store.crawlstate import quiet_listings, read_holds, release_holds, reset_listings
 
 _FAILED_COLUMNS = ("url", "site", "outcome", "status", "failures", "fetched_at")
 
@@ -33,15 +34,11 @@ def not_stored_counts(store: Store) -> list[tuple[str, str | None, int]]:
 def quiet_listing_pages(store: Store, site: str | None = None) -> list[dict]:
     """Listing pages whose last fetches showed no new link (``listing_pages``, see
     ingest.store.crawlstate.quiet_listings)."""
-    from ingest.store.crawlstate import quiet_listings
-
     return quiet_listings(store.conn, site)
 
 
 def retry_holds(store: Store, now=None):
     """The holds servers' Retry-After put on hosts and URLs (all, or those in force at ``now``)."""
-    from ingest.store.crawlstate import read_holds
-
     return read_holds(store.conn, now)
 
 
@@ -50,8 +47,6 @@ def reset_frontier(store: Store, *, failed: list[str], listings: list[str],
     """Make these URLs due on the next run, in one transaction: failed pages (failure count
     back to 0), quiet listing pages (quiet count back to 0), URLs a 503's Retry-After holds.
     The URLs that were held back in any of these ways (one URL counted once)."""
-    from ingest.store.crawlstate import release_holds, reset_listings
-
     changed: set[str] = set()
     with store.transaction() as conn:
         for u in failed:
@@ -65,7 +60,5 @@ def reset_frontier(store: Store, *, failed: list[str], listings: list[str],
 
 def release_host_hold(store: Store, host: str) -> int:
     """Lift the hold a 429's Retry-After put on ``host``; how many holds were lifted."""
-    from ingest.store.crawlstate import release_holds
-
     with store.transaction() as conn:
         return release_holds(conn, [host], scope="host")
