@@ -56,9 +56,12 @@ def test_two_workers_store_the_records_of_a_single_process_crawl(tmp_path, two_s
     assert local.returncode == 0, local.stderr[-3000:]
     for site in sites.values():
         site.reset_counts()
+        # Each page answers after 0.1 s and a worker holds 2 requests at a time, so one worker
+        # cannot drain the frontier before the other takes its share, however fast the machine.
+        site.delays["/"] = 0.1
 
     cluster = cluster_factory(sites_file)
-    workers = [cluster.worker(), cluster.worker()]
+    workers = [cluster.worker({"CONCURRENT_REQUESTS": "2"}) for _ in range(2)]
     wait_until(lambda: all("waiting for work" in cluster.log(w) for w in workers), timeout=60,
                what="both workers to be up")
     coordinator = cluster.coordinator()
@@ -122,8 +125,10 @@ def test_a_worker_killed_mid_crawl_loses_nothing(one_site, cluster_factory):
 
 def test_the_coordinator_killed_and_restarted_resumes(tmp_path, one_site, cluster_factory):
     site, sites_file = one_site
-    site.delays["/news/"] = 0.4
-    cluster = cluster_factory(sites_file, settings={"CONCURRENT_REQUESTS_PER_DOMAIN": "2"})
+    # Slow enough that the kill lands mid-crawl on a fast machine too: two workers with one
+    # request each at a time, 1 s a page, stored in batches flushed every 0.2 s.
+    site.delays["/news/"] = 1.0
+    cluster = cluster_factory(sites_file, settings={"CONCURRENT_REQUESTS_PER_DOMAIN": "1"})
     first = cluster.coordinator()
     workers = [cluster.worker(), cluster.worker()]
 
