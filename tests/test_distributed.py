@@ -199,25 +199,35 @@ class _Evil:
         return (os.system, (f"touch {_Evil.marker}",))
 
 
-def test_a_hostile_entry_in_the_frontier_is_refused_not_executed(tmp_path, one_site,
-                                                                   cluster_factory):
+def _one_site_frontier(cluster, site) -> str:
+    """The frontier of crawl "c1" with the one site "gamma" configured, as the coordinator
+    leaves it before any request is queued; returns the site's host stream."""
     import dataclasses
     import json
-    import pickle
 
-    from ingest.crawl.distributed import codec
     from ingest.crawl.distributed.frontier import Frontier
     from ingest.crawl.distributed.keys import Keys
     from ingest.sites import SiteProfile
 
-    site, sites_file = one_site
-    cluster = cluster_factory(sites_file)
     frontier = Frontier(cluster.r, Keys(cluster.prefix))
     frontier.ensure_groups()
     stream = frontier.add_host(urlsplit(site.base_url).netloc)
     profile = SiteProfile(name="gamma", start_urls=[site.url("/")])
     cluster.r.set(cluster.key("config"), json.dumps(
         {"crawl": "c1", "profiles": {"gamma": dataclasses.asdict(profile)}, "templates": {}}))
+    return stream
+
+
+def test_a_hostile_entry_in_the_frontier_is_refused_not_executed(tmp_path, one_site,
+                                                                   cluster_factory):
+    import json
+    import pickle
+
+    from ingest.crawl.distributed import codec
+
+    site, sites_file = one_site
+    cluster = cluster_factory(sites_file)
+    stream = _one_site_frontier(cluster, site)
     _Evil.marker = tmp_path / "pwned"
 
     def wire(**changes) -> bytes:
@@ -334,23 +344,13 @@ def test_forever_seeds_the_frontier_again(one_site, cluster_factory):
 
 def test_a_request_whose_every_taker_died_is_given_up_not_handed_on(one_site,
                                                                     cluster_factory):
-    import dataclasses
-    import json
-
     from ingest.crawl.distributed import codec
-    from ingest.crawl.distributed.frontier import Frontier
-    from ingest.crawl.distributed.keys import WORKERS_GROUP, Keys
-    from ingest.sites import SiteProfile
+    from ingest.crawl.distributed.keys import WORKERS_GROUP
 
     site, sites_file = one_site
     cluster = cluster_factory(sites_file, settings={"INGEST_REDIS_LEASE_SECONDS": "0.5",
                                                     "INGEST_REDIS_MAX_DELIVERIES": "3"})
-    frontier = Frontier(cluster.r, Keys(cluster.prefix))
-    frontier.ensure_groups()
-    stream = frontier.add_host(urlsplit(site.base_url).netloc)
-    profile = SiteProfile(name="gamma", start_urls=[site.url("/")])
-    cluster.r.set(cluster.key("config"), json.dumps(
-        {"crawl": "c1", "profiles": {"gamma": dataclasses.asdict(profile)}, "templates": {}}))
+    stream = _one_site_frontier(cluster, site)
     req = codec.WireRequest(id="deadly", crawl="c1", url=site.url(site.paths[0]),
                             callback="parse", meta={"ingest_site": "gamma"})
     eid = cluster.r.xadd(stream, {"request": codec.encode_request(req)})

@@ -279,28 +279,12 @@ def test_cli_export_is_quiet_when_not_a_terminal(db, tmp_path):
 
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
 def test_cli_export_shows_progress_on_a_terminal(db, tmp_path):
-    master, slave = os.openpty()
-    try:
-        result = subprocess.run(
-            [sys.executable, "-m", "ingest.cli", "export", "--db", str(db), "--format",
-             "jsonl", "--out", str(tmp_path / "a.jsonl")],
-            stderr=slave, stdout=subprocess.PIPE, cwd=ROOT, timeout=60)
-        os.close(slave)
-        slave = None
-        shown = b""
-        while True:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:  # EIO: the terminal's other end is closed
-                break
-            if not chunk:
-                break
-            shown += chunk
-    finally:
-        if slave is not None:
-            os.close(slave)
-        os.close(master)
-    assert result.returncode == 0
+    from .terminal import run_on_terminal
+
+    returncode, shown = run_on_terminal(
+        [sys.executable, "-m", "ingest.cli", "export", "--db", str(db), "--format", "jsonl",
+         "--out", str(tmp_path / "a.jsonl")], cwd=ROOT, timeout=60)
+    assert returncode == 0
     assert b"exporting jsonl" in shown and b"4/4" in shown, shown
 
 

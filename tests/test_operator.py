@@ -289,31 +289,17 @@ def test_demo_site_ships_as_package_data(tmp_path):
 
 
 def test_progress_line_on_a_terminal_only(news_site, tmp_path):
-    import pty
-
     from ingest.jobs.demo import PROJECT_ROOT
 
     from .servers import crawl_command, crawl_env
+    from .terminal import run_on_terminal
 
     news_site.delays["/a1.html"] = 1.5   # the crawl lasts long enough for a few redraws
     settings = {"INGEST_PROGRESS_SECONDS": "0.2"}
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(crawl_command(tmp_path / "tty.db", start=news_site.url("/"),
-                                          settings=settings),
-                            env=crawl_env(), cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
-                            stderr=slave, stdin=subprocess.DEVNULL)
-    os.close(slave)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:   # the crawl closed the terminal: it ended
-            break
-        if not chunk:
-            break
-        seen += chunk
-    os.close(master)
-    assert proc.wait(timeout=120) == 0
+    returncode, seen = run_on_terminal(
+        crawl_command(tmp_path / "tty.db", start=news_site.url("/"), settings=settings),
+        env=crawl_env(), cwd=PROJECT_ROOT, timeout=120)
+    assert returncode == 0
     text = seen.decode("utf-8", "replace")
     assert "\r\x1b[K127.0.0.1: fetched " in text and ", queued " in text, text[-2000:]
     assert "site 127.0.0.1: " in text   # the summary still follows

@@ -242,27 +242,12 @@ def test_seed_template_pages_never_have_banner_label_or_popular_posts(tmp_path):
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
 def test_reextract_shows_progress_on_a_terminal(learned):
     _base, db, *_ = learned
-    master, slave = os.openpty()
-    try:
-        result = subprocess.run([sys.executable, "-m", "ingest.cli", "reextract", "--db",
-                                 str(db), "--jobs", "2"], stderr=slave, stdout=subprocess.PIPE,
-                                cwd=PROJECT_ROOT, timeout=120)
-        os.close(slave)
-        slave = None
-        shown = b""
-        while True:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:  # EIO: the terminal's other end is closed
-                break
-            if not chunk:
-                break
-            shown += chunk
-    finally:
-        if slave is not None:
-            os.close(slave)
-        os.close(master)
-    assert result.returncode == 0
+    from .terminal import run_on_terminal
+
+    returncode, shown = run_on_terminal(
+        [sys.executable, "-m", "ingest.cli", "reextract", "--db", str(db), "--jobs", "2"],
+        cwd=PROJECT_ROOT, timeout=120)
+    assert returncode == 0
     assert b"re-extracting" in shown and b"100%" in shown, shown
 
 
