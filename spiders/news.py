@@ -249,10 +249,9 @@ class NewsSpider(scrapy.Spider):
         """A request for ``url`` if it is due (ingest.crawl.schedule), else nothing."""
         if hint and (url not in self.hints or hint > self.hints[url]):
             self.hints[url] = hint
-        hint = self.hints.get(url)
-        previous = self.decided.get(url)
-        if previous is not None and (previous[1] or previous[0] == hint):
+        if self._settled(url):
             return  # requested already this run, or not due and no newer date since
+        hint = self.hints.get(url)
         profile = self.profiles[site]
         known = self.state.known(url)
         if known is None:
@@ -269,6 +268,12 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("ingest/schedule/conditional")
         self.logger.debug("fetching %s: %s", url, decision.reason)
         yield self.page_request(url, site, headers=decision.headers, hint=hint, **kwargs)
+
+    def _settled(self, url: str) -> bool:
+        """Decided this run already: requested, or not due and no newer feed/sitemap date
+        since (``maybe_page`` would do nothing)."""
+        previous = self.decided.get(url)
+        return previous is not None and (previous[1] or previous[0] == self.hints.get(url))
 
     # --- callbacks ------------------------------------------------------------------------
 
@@ -352,8 +357,8 @@ class NewsSpider(scrapy.Spider):
                           content_type=_header(response, "Content-Type"))
         found.feeds = list(feed_links(tree_selector(page.root), response.url))
         if response.meta.get("depth", 0) < profile.max_depth:
-            found.links = [link.url for link in self.link_extractors[site].extract_tree_links(
-                page.root, response.url, response.body, response.encoding)]
+            found.links = self.link_extractors[site].tree_link_urls(
+                page.root, response.url, response.body, response.encoding)
         kind = classify(page.root, page.url, tuple(profile.article_urls),
                         metadata=page.metadata)
         if kind.kind == LISTING:
@@ -391,6 +396,10 @@ class NewsSpider(scrapy.Spider):
                 headers={n: v for n in KEPT_HEADERS if (v := _header(response, n))},
                 fetched_at=page.article.fetched_at, fingerprints=page.fingerprints))
         for url in page.links:
+            # Most links of a page were met before this run (menus, related articles): the
+            # priority is worked out only for a link that may become a request.
+            if self._settled(url):
+                continue
             yield from self.maybe_page(url, site, priority=priority.link_priority(
                 url, self.shapes[site], listing_hint=url in self.listings[site]))
         if page.listing is not None and response.url not in self.start_urls_seen \

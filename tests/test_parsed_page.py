@@ -156,7 +156,51 @@ def test_links_from_the_parsed_tree_are_scrapys(name, body, content_type):
     page = parse_page(body, url, content_type=content_type)
     assert extractor.extract_tree_links(page.root, url, body, response.encoding) == \
         extractor.extract_links(response)
+    # What the crawl calls: the same URLs in the same order, each raw href resolved once.
+    assert extractor.tree_link_urls(page.root, url, body, response.encoding) == \
+        [link.url for link in extractor.extract_links(response)]
     if name == "base-and-hidden":  # the cases that would differ after extraction's strip
         found = [link.url for link in extractor.extract_links(response)]
         assert found == ["http://pages.test/sub/a.html", "http://pages.test/hidden",
                          "http://pages.test/in-template", "http://pages.test/sub/caf%C3%A9.html"]
+
+
+# Hrefs that resolve alike from different raw values, repeated, bogus, in a namespace, in
+# <area>, filtered by extension and pattern: the raw-href shortcut keeps Scrapy's list.
+TRICKY_LINKS = (
+    "<html><body><a href=' /x.html '>1</a><a href='/x.html'>2</a><a href='x.html'>3</a>"
+    "<a href='../news/x.html'>4</a><a href='http://[bad'>5</a><a>no href</a>"
+    "<map><area href='/area.html'></map><a href='/doc.pdf'>pdf</a><a href='/login/x'>l</a>"
+    "<a href='/x.html#frag'>f</a><a href='/x.html'>again</a><a href='mailto:a@b.test'>m</a>"
+    "<a href='//pages.test/proto.html'>p</a><a href='HTTP://PAGES.TEST/Up.html'>u</a>"
+    "<svg xmlns='http://www.w3.org/2000/svg'><a href='/in-svg'>s</a></svg></body></html>")
+
+
+@pytest.mark.parametrize("kwargs", [
+    {}, {"allow": [r"/x"]}, {"canonicalize": True}, {"attrs": ("href", "data-href")},
+    {"restrict_text": [r"\d"]}, {"unique": False}, {"tags": "*"},
+], ids=["default", "allow", "canonicalize", "two-attrs", "restrict-text", "not-unique",
+        "any-tag"])
+def test_link_urls_match_scrapys_with_every_option(kwargs):
+    from scrapy.http import HtmlResponse
+
+    from ingest.crawl.links import TreeLinkExtractor
+
+    url = "http://pages.test/news/story.html"
+    body = TRICKY_LINKS.replace("<a>no href", "<a data-href='/data.html' href='/y'>d").encode()
+    response = HtmlResponse(url, body=body, headers={"Content-Type": "text/html"})
+    extractor = TreeLinkExtractor(allow_domains=["pages.test"], deny=[r"/login"], **kwargs)
+    page = parse_page(body, url, content_type="text/html")
+    expected = [link.url for link in extractor.extract_links(response)]
+    assert expected  # the page has links the options keep
+    for _ in range(2):  # the second time from the remembered filter verdicts
+        assert extractor.tree_link_urls(page.root, url, body, response.encoding) == expected
+
+
+def test_remembered_filter_verdicts_are_bounded():
+    from ingest.crawl.links import ALLOWED_CACHE_URLS, TreeLinkExtractor
+
+    extractor = TreeLinkExtractor(allow_domains=["pages.test"])
+    for i in range(ALLOWED_CACHE_URLS + 100):
+        extractor._allowed(f"http://pages.test/{i}")
+    assert extractor._allowed.cache_info().currsize == ALLOWED_CACHE_URLS

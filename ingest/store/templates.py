@@ -22,6 +22,19 @@ from ingest.store.thresholds import check_thresholds
 
 
 
+# The fingerprints of a page that are new candidates: not yet a site_templates row, and on
+# another page of the site. Each is one index probe that stops at its first match: a
+# template block is on every page of its site, and reading all its rows (SELECT DISTINCT
+# over the IN list) made each stored page cost in proportion to the pages already stored.
+_SHARED_SQL = """
+WITH fps (fp) AS (VALUES {values})
+SELECT fp FROM fps
+WHERE NOT EXISTS (SELECT 1 FROM site_templates t WHERE t.site = ?1 AND t.fingerprint = fp)
+  AND EXISTS (SELECT 1 FROM page_blocks p WHERE p.site = ?1 AND p.fingerprint = fp
+              AND p.url != ?2)
+"""
+
+
 def record_page_blocks(store: Store, url: str, blocks: Iterable[PageBlock], *,
                        seen_at: str, canonical_url: str | None = None,
                        site: str | None = None) -> None:
@@ -43,10 +56,9 @@ def record_page_blocks(store: Store, url: str, blocks: Iterable[PageBlock], *,
         fps = list(by_fp)
         for start in range(0, len(fps), 500):  # SQLite's bound-parameter limit
             chunk = fps[start:start + 500]
-            shared = conn.execute(
-                f"SELECT DISTINCT fingerprint FROM page_blocks WHERE site = ? AND url != ?"
-                f" AND fingerprint IN ({', '.join('?' * len(chunk))})",
-                [site, url, *chunk]).fetchall()
+            values = ", ".join(f"(?{i})" for i in range(3, len(chunk) + 3))  # ?1 site, ?2 url
+            shared = conn.execute(_SHARED_SQL.format(values=values),
+                                  [site, url, *chunk]).fetchall()
             conn.executemany(
                 "INSERT OR IGNORE INTO site_templates (site, fingerprint, path, example_text)"
                 " VALUES (?, ?, ?, ?)",
