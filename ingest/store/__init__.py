@@ -474,11 +474,37 @@ CREATE TABLE retry_holds (
 );
 """
 
+def migration_sketches(db: sqlite_utils.Database) -> None:
+    """Issue 11: duplicate sketches are computed with numpy (ingest/store/duplicates.py, scheme
+    "numpy-ms64") instead of datasketch's per-shingle SHA-1 ("affine32"), whose stored
+    signatures a new one cannot be compared with: every stored signature and its LSH bands
+    are recomputed from the article's stored body text, as link_duplicates makes them. The
+    links already made (articles.duplicate_of, similarity) stay as they were decided."""
+    from ingest.store import duplicates  # here: duplicates imports this module
+
+    conn = db.conn
+    ids = [r[0] for r in conn.execute("SELECT article_id FROM article_sketches ORDER BY 1")]
+    conn.execute("DELETE FROM article_bands")
+    for start in range(0, len(ids), 500):   # not every body in memory at once
+        chunk = ids[start:start + 500]
+        sketches, bands = [], []
+        for article_id, body in conn.execute(
+                f"SELECT id, body_text FROM articles WHERE id IN ({', '.join('?' * len(chunk))})",
+                chunk).fetchall():
+            values = duplicates.signature_values(body)
+            sketches.append((values.tobytes(), article_id))
+            bands.extend((b, h, article_id) for b, h in duplicates.bands(values))
+        conn.executemany("UPDATE article_sketches SET minhash = ? WHERE article_id = ?",
+                         sketches)
+        conn.executemany("INSERT OR IGNORE INTO article_bands (band, hash, article_id)"
+                         " VALUES (?, ?, ?)", sorted(bands))
+
+
 Migration = str | Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[Migration] = [MIGRATION_1, MIGRATION_VIEWS_AND_CURSORS, MIGRATION_CRAWL_STATE,
                                MIGRATION_TEMPLATES, migration_author_key,
                                MIGRATION_COUNTS_WITHOUT_COPIES, MIGRATION_FRONTIER,
-                               MIGRATION_ADAPTIVE_FRONTIER]
+                               MIGRATION_ADAPTIVE_FRONTIER, migration_sketches]
 
 
 def _statements(script: str) -> Iterator[str]:
