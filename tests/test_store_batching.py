@@ -156,3 +156,34 @@ def test_real_crawl_with_small_batches_stores_every_article(demo_server, tmp_pat
     assert expected <= stored
     assert pages_stored == len(stored)
     assert run == (len(stored), "finished")
+
+
+def test_record_of_an_article_is_its_asdict_and_a_copy():
+    """The store pipeline's fast record conversion gives what dataclasses.asdict gives, and
+    changing the record leaves the item alone."""
+    import dataclasses
+
+    from ingest.items import Article, Author, Section
+    from pipelines.store import record_of
+
+    item = Article(url="https://a.test/1", canonical_url="https://a.test/c", site="a.test",
+                   headline="H", authors=[Author("Ann Lee", "Reporter", "https://a.test/al"),
+                                          Author("Bo")],
+                   byline="By Ann Lee and Bo", published_at="2026-01-01T00:00:00+00:00",
+                   modified_at="2026-01-02T00:00:00+00:00", section="News", summary="S",
+                   tags=["x", "y"], language="en",
+                   sections=[Section(None, ["p1", "p2"]), Section("Two", ["p3"])],
+                   body_text="p1\n\np2\n\nTwo\n\np3", word_count=4, content_hash="abc",
+                   fetched_at="2026-01-03T00:00:00+00:00", provenance={"headline": "h1"})
+    record = record_of(item)
+    assert record == dataclasses.asdict(item)
+    record["authors"][0]["name"] = "changed"
+    record["sections"][0]["paragraphs"].append("more")
+    record["tags"].append("z")
+    record["provenance"]["x"] = "y"
+    assert item.authors[0].name == "Ann Lee" and item.sections[0].paragraphs == ["p1", "p2"]
+    assert item.tags == ["x", "y"] and item.provenance == {"headline": "h1"}
+    # anything else goes through asdict / ItemAdapter
+    odd = Article(url="u", canonical_url="u", site="s", authors=[{"name": "Dict Author"}])
+    assert record_of(odd) == dataclasses.asdict(odd)
+    assert record_of({"url": "u"}) == {"url": "u"}

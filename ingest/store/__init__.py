@@ -546,6 +546,7 @@ class Store:
             self.path, timeout=busy_timeout_ms / 1000, check_same_thread=False
         )
         self._lock = threading.RLock()
+        self._flat = False   # inside batch(): nested transaction() opens no savepoint
         try:
             self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             self.conn.execute("PRAGMA journal_mode = WAL")  # readers never block the writer
@@ -576,16 +577,40 @@ class Store:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One atomic unit of writes: commit on success, roll back on any error.
 
-        Nested use (inside a caller's open transaction) becomes a savepoint.
+        Nested use (inside a caller's open transaction) becomes a savepoint, except inside
+        ``batch()``, where it is part of the batch's transaction.
         """
         with self._lock:
             if self.conn.in_transaction:
+                if self._flat:
+                    yield self.conn
+                    return
                 with self.db.atomic():
                     yield self.conn
                 return
             self.conn.execute("BEGIN IMMEDIATE")
             with self.conn:  # commits, or rolls back on exception
                 yield self.conn
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[sqlite3.Connection]:
+        """One transaction for many writes with no savepoint inside: the ``transaction()``
+        calls within it open none, so any error rolls the whole batch back (the caller
+        writes it again with savepoints to fail only the bad record, as
+        pipelines/batching.py does). Savepoints are what made a batch slow: FTS5 writes
+        its pending index data out as a new segment at every savepoint, so a savepoint per
+        article made a segment per article (bench/store.py)."""
+        with self._lock:
+            if self.conn.in_transaction:
+                raise RuntimeError("Store.batch() inside an open transaction: open the batch "
+                                   "first, or use transaction()")
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._flat = True
+            try:
+                with self.conn:  # commits, or rolls back on exception
+                    yield self.conn
+            finally:
+                self._flat = False
 
     def _one(self, sql: str, params: tuple | dict = ()) -> dict | None:
         cur = self.conn.cursor()

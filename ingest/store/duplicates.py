@@ -22,7 +22,6 @@ stored first (first_seen_at, then id).
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 import numpy as np
@@ -155,15 +154,24 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.count_nonzero(a == b)) / float(len(a))
 
 
+# Band key: a random linear combination (mod 2**64, as a signed 64-bit integer) of the band's
+# ROWS values. Two different bands collide with probability about 2**-32: a stray candidate,
+# which the similarity check then rejects.
+_BAND_WEIGHTS = np.random.RandomState(SEED + 1).randint(
+    0, 2**63, size=ROWS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+
+
 def bands(values: np.ndarray) -> list[tuple[int, int]]:
     """The LSH band keys of a signature's hash values."""
-    values = np.asarray(values, dtype=DTYPE)
-    out = []
-    for band in range(BANDS):
-        digest = hashlib.blake2b(values[band * ROWS:(band + 1) * ROWS].tobytes(),
-                                 digest_size=8).digest()
-        out.append((band, int.from_bytes(digest, "big", signed=True)))
-    return out
+    rows = np.asarray(values, dtype=DTYPE).reshape(BANDS, ROWS).astype(np.uint64)
+    keys = (rows * _BAND_WEIGHTS).sum(axis=1, dtype=np.uint64).view(np.int64)
+    return list(enumerate(keys.tolist()))
+
+
+# The candidates of a signature: the articles sharing any of its band keys (one statement,
+# each arm an index look-up; a row-value IN (VALUES ...) scans the table instead).
+_CANDIDATES_SQL = " UNION ".join(
+    ["SELECT article_id FROM article_bands WHERE band = ? AND hash = ?"] * BANDS)
 
 
 def _original_key(row: dict) -> tuple:
@@ -209,11 +217,9 @@ def link_duplicates(store: Store, article_id: int, *, threshold: float,
             my_bands = bands(mine)
             conn.executemany("INSERT OR IGNORE INTO article_bands (band, hash, article_id)"
                              " VALUES (?, ?, ?)", [(b, h, article_id) for b, h in my_bands])
-            candidates = set()
-            for b, h in my_bands:
-                candidates.update(r[0] for r in conn.execute(
-                    "SELECT article_id FROM article_bands WHERE band = ? AND hash = ?"
-                    " AND article_id != ?", (b, h, article_id)))
+            candidates = {r[0] for r in conn.execute(
+                _CANDIDATES_SQL, [v for pair in my_bands for v in pair])}
+            candidates.discard(article_id)
             for other in candidates - set(matches):
                 stored = conn.execute("SELECT minhash FROM article_sketches WHERE article_id = ?",
                                       (other,)).fetchone()
