@@ -80,7 +80,8 @@ _PERM_B = (_RNG.randint(0, 2**63, size=(NUM_PERM, 1), dtype=np.uint64) * np.uint
            + _RNG.randint(0, 2, size=(NUM_PERM, 1)).astype(np.uint64))
 _SHIFT = np.uint64(32)
 # Which ASCII code points are \w (the rest are looked up per distinct character).
-_ASCII_WORD = np.array([bool(_WORD.fullmatch(chr(c))) for c in range(128)] + [False])
+_ASCII_WORD = np.array([bool(_WORD.fullmatch(chr(c))) for c in range(128)] + [False],
+                       dtype=np.int8)
 
 
 def _is_word_char(c: int) -> bool:
@@ -92,13 +93,16 @@ def word_hashes(text: str) -> np.ndarray:
     cp = np.frombuffer(text.lower().encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     if not cp.size:
         return np.zeros(0, dtype=np.uint64)
-    is_word = _ASCII_WORD[np.minimum(cp, 128)]
+    # 1 where the character is a word character, with a 0 either side (for the edges).
+    padded = np.zeros(cp.size + 2, dtype=np.int8)
+    is_word = padded[1:-1]
+    np.take(_ASCII_WORD, cp, mode="clip", out=is_word)   # code points >= 128: entry 128
     high = np.flatnonzero(cp >= 128)
     if high.size:
         chars, where = np.unique(cp[high], return_inverse=True)
-        is_word[high] = np.fromiter((_is_word_char(int(c)) for c in chars), dtype=bool,
+        is_word[high] = np.fromiter((_is_word_char(int(c)) for c in chars), dtype=np.int8,
                                     count=chars.size)[where]
-    edges = np.diff(is_word.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    edges = padded[1:] - padded[:-1]
     starts = np.flatnonzero(edges == 1)
     if not starts.size:
         return np.zeros(0, dtype=np.uint64)
