@@ -2,6 +2,7 @@
 """Storage speed: articles/s through the store pipeline alone, and full-text query time.
 
     python bench/store.py [--articles 100000] [--batch N] [--queries 300] [--db PATH] [--json PATH]
+                          [--fts trigger|at-close]
 
 1. Generates ``--articles`` synthetic article records (bench/synth.py: 2-6 sections, ~500
    words, 1-2 authors from a pool, Zipf-distributed words) and feeds them one by one to
@@ -12,6 +13,11 @@
    would (top 20 by relevance, the README's join on ``articles_fts``), one term each, terms
    drawn at random from three bands of the vocabulary by frequency, and prints the median
    and 95th percentile per band. Each query is run once, cold for its term.
+
+``--fts at-close`` measures the alternative of filling the full-text index after the crawl
+instead of with each article: the insert trigger is dropped for the run, and the index is
+rebuilt once at the end, timed and reported apart and in a total (the project fills it with
+each article; see docs/design.md "Full-text index").
 
 Targets (performance issue): >= 5,000 articles/s stored; <= 50 ms median full-text query
 on 100,000 articles.
@@ -101,8 +107,34 @@ def open_pipeline(db: Path, batch: int | None):
     return pipe, spider
 
 
-async def store_articles(db: Path, n: int, batch: int | None, gen: TextGen) -> dict:
+def drop_fts_insert_trigger(conn: sqlite3.Connection) -> str:
+    """--fts at-close: the articles' FTS insert trigger dropped for the run (a measurement of
+    what filling the index after the crawl would save; not a setting of the project).
+    Returns its SQL, to put it back."""
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger'"
+                       " AND name = 'articles_ai'").fetchone()[0]
+    conn.execute("DROP TRIGGER articles_ai")
+    return sql
+
+
+def rebuild_fts(db: Path, trigger_sql: str) -> dict:
+    """Fill the FTS index of every stored article at once (what the crawl's close would do),
+    timed, and put the insert trigger back."""
+    con = sqlite3.connect(db, isolation_level=None)
+    t0, c0 = time.perf_counter(), time.process_time()
+    con.execute("BEGIN IMMEDIATE")
+    con.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
+    con.execute(trigger_sql)
+    con.execute("COMMIT")
+    out = {"seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0}
+    con.close()
+    return out
+
+
+async def store_articles(db: Path, n: int, batch: int | None, gen: TextGen,
+                         fts: str = "trigger") -> dict:
     pipe, spider = open_pipeline(db, batch)
+    trigger_sql = drop_fts_insert_trigger(pipe.store.conn) if fts == "at-close" else None
     elapsed = cpu = 0.0
     first_10k = None
     done = 0
@@ -128,9 +160,12 @@ async def store_articles(db: Path, n: int, batch: int | None, gen: TextGen) -> d
     if stored != n or pages != n:
         raise SystemExit(f"error: {n} articles sent, {stored} stored and {pages} pages rows: "
                          "the store pipeline lost records")
-    return {"articles": n, "seconds": elapsed, "articles_per_s": n / elapsed,
-            "cpu_seconds": cpu, "articles_per_cpu_s": n / cpu,
-            "articles_per_s_first_10k": first_10k}
+    out = {"articles": n, "seconds": elapsed, "articles_per_s": n / elapsed,
+           "cpu_seconds": cpu, "articles_per_cpu_s": n / cpu,
+           "articles_per_s_first_10k": first_10k, "fts": fts}
+    if trigger_sql is not None:
+        out["fts_rebuild"] = rebuild_fts(db, trigger_sql)
+    return out
 
 
 def query_times(db: Path, gen: TextGen, per_band: int, seed: int = 8) -> dict:
@@ -167,6 +202,10 @@ def main(argv=None) -> int:
                     help="first store N articles with one transaction each, for comparison "
                          "(0: skip)")
     ap.add_argument("--queries", type=int, default=100, help="queries per frequency band")
+    ap.add_argument("--fts", choices=("trigger", "at-close"), default="trigger",
+                    help="trigger: the full-text index filled with each article, as the "
+                         "project does; at-close: a measurement only, the index filled once "
+                         "after the run (its time reported apart and in the total)")
     ap.add_argument("--db", type=Path, help="keep the database here (default: a temp dir)")
     ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args(argv)
@@ -182,7 +221,7 @@ def main(argv=None) -> int:
             # The same pipeline with one transaction per article, for comparison.
             single = asyncio.run(store_articles(Path(tmp) / "single.db", args.compare, 1,
                                                 TextGen()))
-        stored = asyncio.run(store_articles(db, args.articles, args.batch, gen))
+        stored = asyncio.run(store_articles(db, args.articles, args.batch, gen, args.fts))
         size_mb = sum(p.stat().st_size for p in db.parent.glob(db.name + "*")) / 1e6
         queries = query_times(db, gen, args.queries)
     ok = stored["articles_per_s"] >= TARGET_ARTICLES_PER_S
@@ -191,6 +230,14 @@ def main(argv=None) -> int:
           + (f"(first 10,000: {stored['articles_per_s_first_10k']:,.0f}/s); "
              if stored["articles_per_s_first_10k"] else "; ") +
           f"{stored['articles_per_cpu_s']:,.0f} per CPU second; database {size_mb:,.0f} MB")
+    if "fts_rebuild" in stored:
+        rebuild = stored["fts_rebuild"]
+        total = stored["seconds"] + rebuild["seconds"]
+        print(f"  --fts at-close: the full-text index was not filled during the run; filling "
+              f"it after took {rebuild['seconds']:.1f} s ({rebuild['cpu_seconds']:.1f} s CPU); "
+              f"with it: {stored['articles'] / total:,.0f} articles/s, "
+              f"{stored['articles'] / (stored['cpu_seconds'] + rebuild['cpu_seconds']):,.0f} "
+              "per CPU second")
     if args.compare:
         print(f"  one transaction per article (INGEST_STORE_BATCH=1), first {args.compare:,}: "
               f"{single['articles_per_s']:,.0f} articles/s, "

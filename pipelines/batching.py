@@ -16,9 +16,12 @@ are written in the same transaction, nothing records them as fetched: the next c
 them again. A batch is written when it holds ``size`` articles, every ``interval`` seconds
 (the store pipeline's timer) and when the spider closes.
 
-One bad record fails alone: each article is written inside a savepoint, and an SQLite error
-on it fails that item's Deferred (Scrapy logs it as an item error) and records the page as
-an ``error`` with the reason, while the rest of the batch commits.
+One bad record fails alone: a batch is first written with no savepoint inside
+(``Store.batch``: FTS5 writes a segment out at every savepoint, which made a savepoint per
+article the largest cost of a batch); if anything fails, the whole transaction rolls back and
+the batch is written again with each article inside a savepoint, where an SQLite error on
+one fails that item's Deferred (Scrapy logs it as an item error) and records the page as an
+``error`` with the reason, while the rest of the batch commits.
 """
 
 from __future__ import annotations
@@ -79,36 +82,29 @@ class BatchWriter:
             return 0
         articles, self.articles = self.articles, []
         pages, self.pages = self.pages, []
-        done: list[tuple[Deferred, object]] = []
-        failed: list[tuple[Deferred, Exception]] = []
         try:
-            with self.store.transaction():
-                for record, page, crawled, d in articles:
-                    try:
-                        written = write_crawled_article(
-                            self.store, record, page, page=crawled, run_id=self.run_id,
-                            page_outcomes=self.page_outcomes, options=self.options,
-                            pause=self.pause)
-                    except DatabaseError as exc:  # this record only: its savepoint rolled back
-                        failed.append((d, exc))
-                        if self.on_error:
-                            self.on_error(exc)
-                        self.store.record_page(**page, outcome="error",
-                                               reason=f"store failed: {exc}", run_id=self.run_id)
-                        continue
-                    done.append((d, written))
-                for page in pages:
-                    self.store.record_page(**page, run_id=self.run_id)
-        except Exception as exc:
-            # The transaction rolled back: nothing of this batch is stored or acknowledged.
-            logger.error("store: a batch of %d articles and %d pages could not be written "
-                         "(%s); their items fail and the next crawl fetches them again",
-                         len(articles), len(pages), exc)
-            if self.on_error:
-                self.on_error(exc)
-            for _record, _page, _crawled, d in articles:
-                d.errback(exc)
-            return len(articles) + len(pages)
+            # Fast path: no savepoint per article (Store.batch). Any error rolls the whole
+            # batch back, and it is written again below with one savepoint per article.
+            with self.store.batch():
+                done = self._write(articles, pages, failed=None)
+            failed: list[tuple[Deferred, Exception]] = []
+        except Exception as first:
+            logger.debug("store: batch of %d articles rolled back (%s); writing it again "
+                         "one savepoint per article", len(articles), first)
+            done, failed = [], []
+            try:
+                with self.store.transaction():
+                    done = self._write(articles, pages, failed=failed)
+            except Exception as exc:
+                # The transaction rolled back: nothing of this batch is stored or acknowledged.
+                logger.error("store: a batch of %d articles and %d pages could not be "
+                             "written (%s); their items fail and the next crawl fetches them "
+                             "again", len(articles), len(pages), exc)
+                if self.on_error:
+                    self.on_error(exc)
+                for _record, _page, _crawled, d in articles:
+                    d.errback(exc)
+                return len(articles) + len(pages)
         if self.on_commit:
             self.on_commit(len(articles))
         for d, outcome in done:
@@ -116,3 +112,28 @@ class BatchWriter:
         for d, exc in failed:
             d.errback(exc)
         return len(articles) + len(pages)
+
+    def _write(self, articles, pages, *, failed: list | None) -> list[tuple[Deferred, object]]:
+        """Write the batch inside the caller's transaction. ``failed`` None: an error
+        propagates (Store.batch, no savepoints); a list: each article in its own savepoint,
+        and one whose write fails is appended to it and recorded as an ``error`` page."""
+        done: list[tuple[Deferred, object]] = []
+        for record, page, crawled, d in articles:
+            try:
+                written = write_crawled_article(
+                    self.store, record, page, page=crawled, run_id=self.run_id,
+                    page_outcomes=self.page_outcomes, options=self.options,
+                    pause=self.pause)
+            except DatabaseError as exc:  # this record only: its savepoint rolled back
+                if failed is None:
+                    raise
+                failed.append((d, exc))
+                if self.on_error:
+                    self.on_error(exc)
+                self.store.record_page(**page, outcome="error",
+                                       reason=f"store failed: {exc}", run_id=self.run_id)
+                continue
+            done.append((d, written))
+        for page in pages:
+            self.store.record_page(**page, run_id=self.run_id)
+        return done

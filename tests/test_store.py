@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import contextlib
 import sqlite3
 from datetime import datetime, timezone
 
@@ -388,3 +389,36 @@ def test_author_key_migration_merges_rows_of_an_older_database(tmp_path, monkeyp
         s.upsert_article(make_article("https://example.com/three", body="Third story.",
                                       authors=[{"name": "J.  SMITH", "role": None, "url": None}]))
         assert s.counts()["authors"] == 2
+
+
+def test_batch_has_no_savepoints_inside_and_rolls_back_whole(tmp_path):
+    """Store.batch(): nested transaction() calls join the batch (no savepoint), so an error
+    in one of them rolls back everything the batch wrote; transaction() inside an open
+    transaction still makes a savepoint that can fail alone."""
+    path = tmp_path / "b.db"
+    with Store(path) as s:
+        with pytest.raises(sqlite3.IntegrityError):
+            with s.batch():
+                s.upsert_article(make_article("https://example.com/1"))
+                with contextlib.suppress(ValueError):
+                    with s.transaction():
+                        s.upsert_article(make_article("https://example.com/2"))
+                        raise ValueError("no savepoint: this write is not undone alone")
+                assert s.counts()["articles"] == 2
+                s.conn.execute("INSERT INTO articles (id) VALUES (NULL)")  # NOT NULL fails
+        assert s.counts()["articles"] == 0
+        with s.transaction():
+            s.upsert_article(make_article("https://example.com/1"))
+            with contextlib.suppress(ValueError):
+                with s.transaction():
+                    s.upsert_article(make_article("https://example.com/2"))
+                    raise ValueError("a savepoint: only this one is undone")
+        assert s.counts()["articles"] == 1
+        with s.transaction(), pytest.raises(RuntimeError, match="batch"):
+            with s.batch():
+                pass
+        with s.batch():   # usable again after the errors
+            s.upsert_article(make_article("https://example.com/3"))
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
+    con.close()

@@ -156,3 +156,89 @@ def test_real_crawl_with_small_batches_stores_every_article(demo_server, tmp_pat
     assert expected <= stored
     assert pages_stored == len(stored)
     assert run == (len(stored), "finished")
+
+
+def test_record_of_an_article_is_its_asdict_and_a_copy():
+    """The store pipeline's fast record conversion gives what dataclasses.asdict gives, and
+    changing the record leaves the item alone."""
+    import dataclasses
+
+    from ingest.items import Article, Author, Section
+    from pipelines.store import record_of
+
+    item = Article(url="https://a.test/1", canonical_url="https://a.test/c", site="a.test",
+                   headline="H", authors=[Author("Ann Lee", "Reporter", "https://a.test/al"),
+                                          Author("Bo")],
+                   byline="By Ann Lee and Bo", published_at="2026-01-01T00:00:00+00:00",
+                   modified_at="2026-01-02T00:00:00+00:00", section="News", summary="S",
+                   tags=["x", "y"], language="en",
+                   sections=[Section(None, ["p1", "p2"]), Section("Two", ["p3"])],
+                   body_text="p1\n\np2\n\nTwo\n\np3", word_count=4, content_hash="abc",
+                   fetched_at="2026-01-03T00:00:00+00:00", provenance={"headline": "h1"})
+    record = record_of(item)
+    assert record == dataclasses.asdict(item)
+    record["authors"][0]["name"] = "changed"
+    record["sections"][0]["paragraphs"].append("more")
+    record["tags"].append("z")
+    record["provenance"]["x"] = "y"
+    assert item.authors[0].name == "Ann Lee" and item.sections[0].paragraphs == ["p1", "p2"]
+    assert item.tags == ["x", "y"] and item.provenance == {"headline": "h1"}
+    # anything else goes through asdict / ItemAdapter
+    odd = Article(url="u", canonical_url="u", site="s", authors=[{"name": "Dict Author"}])
+    assert record_of(odd) == dataclasses.asdict(odd)
+    assert record_of({"url": "u"}) == {"url": "u"}
+
+
+def fts_ids(db, term):
+    con = sqlite3.connect(db)
+    try:
+        return sorted(r[0] for r in con.execute(
+            "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", (term,)))
+    finally:
+        con.close()
+
+
+def test_batch_fills_the_full_text_index_at_its_commit(store):
+    """A batch's new articles are in articles_fts at the commit that stores them, also one
+    inserted and changed within the same batch; the index stays consistent with the rows
+    (FTS5 integrity-check), and any other writer is indexed by the trigger as before."""
+    writer = BatchWriter(store, size=100, page_outcomes=PAGE_OUTCOMES)
+    got = []
+    writer.add_article(record(1, "Zebra crossing"), page(1)).addCallback(got.append)
+    writer.add_article(record(2, "Walrus sighting"), page(2)).addCallback(got.append)
+    changed = {**record(2, "Narwhal sighting"), "body_text": "A changed body about tusks.",
+               "content_hash": "changed"}
+    writer.add_article(changed, page(2)).addCallback(got.append)
+    assert fts_ids(store.path, "zebra") == []          # nothing before the commit
+    writer.flush()
+    assert [w.outcome for w in got] == ["new", "new", "updated"]
+    ids = {w.outcome: w.article_id for w in got}
+    assert fts_ids(store.path, "zebra") == [ids["new"] - 1]
+    assert fts_ids(store.path, "narwhal") == fts_ids(store.path, "tusks") == [ids["updated"]]
+    assert fts_ids(store.path, "walrus") == []
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+    assert count(store.path, "select count(*) from fts_deferred") == 0
+    # another writer (an analyst's sqlite3): the trigger indexes its insert
+    con = sqlite3.connect(store.path)
+    con.execute("INSERT INTO articles (canonical_url, url, site, headline, content_hash,"
+                " first_seen_at, last_seen_at, updated_at) VALUES ('u', 'u', 's',"
+                " 'Okapi', 'h', 't', 't', 't')")
+    con.commit()
+    con.close()
+    assert len(fts_ids(store.path, "okapi")) == 1
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+
+
+def test_a_batch_written_again_with_savepoints_is_indexed_too(store):
+    """When the fast path rolls back (a bad record), the batch written again one savepoint
+    per article is indexed by the trigger: the good articles are found."""
+    store.conn.execute("CREATE TRIGGER no_boom BEFORE INSERT ON articles "
+                       "WHEN new.headline = 'boom' BEGIN SELECT RAISE(ABORT, 'boom refused'); END")
+    writer = BatchWriter(store, size=3, page_outcomes=PAGE_OUTCOMES)
+    for i, headline in enumerate(["Quokka", "boom", "Quokka again"]):
+        writer.add_article(record(i, headline), page(i)).addErrback(lambda f: None)
+    assert len(fts_ids(store.path, "quokka")) == 2
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")

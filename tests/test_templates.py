@@ -445,17 +445,3 @@ def test_two_stored_pages_of_one_canonical_url_settle_on_one(tmp_path):
     con = sqlite3.connect(db)
     assert con.execute("SELECT url FROM articles").fetchall() == [(BASE + "a/copy.html",)]
     con.close()
-
-
-def test_duplicate_sketches_are_those_of_a_fresh_minhash():
-    """Sharing the permutations across sketches changes no stored signature."""
-    import numpy as np
-    from datasketch import MinHash
-
-    from ingest.store import duplicates
-
-    text = (FIXTURES / "profile" / "odd-cms.html").read_text()
-    fresh = MinHash(num_perm=duplicates.NUM_PERM, seed=duplicates.SEED,
-                    scheme=duplicates.SCHEME)
-    fresh.update_batch(list(duplicates.shingles(text)))
-    assert np.array_equal(duplicates.sketch(text).hashvalues, fresh.hashvalues)

@@ -215,9 +215,11 @@ def reextract(db_path, *, site: str | None = None, jobs: int = 1, profiles: dict
             if pool is not None:
                 pool.shutdown()
         # Twice: the first pass indexes every sketch, the second links against all of them.
+        # Store.batch: no savepoint per link (linking inserts no article; any error fails
+        # the job, as it did with savepoints).
         for _ in range(2):
             for start in range(0, len(ids), WRITE_BATCH):
-                with store.transaction():
+                with store.batch():
                     for article_id in ids[start:start + WRITE_BATCH]:
                         link_duplicates(store, article_id, threshold=duplicate_threshold,
                                         body_signature=written[article_id])

@@ -474,11 +474,57 @@ CREATE TABLE retry_holds (
 );
 """
 
+def migration_sketches(db: sqlite_utils.Database) -> None:
+    """Issue 11: duplicate sketches are computed with numpy (ingest/store/duplicates.py, scheme
+    "numpy-ms64") instead of datasketch's per-shingle SHA-1 ("affine32"), whose stored
+    signatures a new one cannot be compared with: every stored signature and its LSH bands
+    are recomputed from the article's stored body text, as link_duplicates makes them. The
+    links already made (articles.duplicate_of, similarity) stay as they were decided."""
+    from ingest.store import duplicates  # here: duplicates imports this module
+
+    conn = db.conn
+    ids = [r[0] for r in conn.execute("SELECT article_id FROM article_sketches ORDER BY 1")]
+    conn.execute("DELETE FROM article_bands")
+    for start in range(0, len(ids), 500):   # not every body in memory at once
+        chunk = ids[start:start + 500]
+        sketches, bands = [], []
+        for article_id, body in conn.execute(
+                f"SELECT id, body_text FROM articles WHERE id IN ({', '.join('?' * len(chunk))})",
+                chunk).fetchall():
+            values = duplicates.signature_values(body)
+            sketches.append((values.tobytes(), article_id))
+            bands.extend((b, h, article_id) for b, h in duplicates.bands(values))
+        conn.executemany("UPDATE article_sketches SET minhash = ? WHERE article_id = ?",
+                         sketches)
+        conn.executemany("INSERT OR IGNORE INTO article_bands (band, hash, article_id)"
+                         " VALUES (?, ?, ?)", sorted(bands))
+
+
+# Issue 11: the store pipeline's batches fill the full-text index of their new articles with
+# one INSERT ... SELECT at the end of the batch's transaction (Store.batch), which costs about
+# a third of the insert trigger's row-by-row indexing. fts_deferred holds a row only inside
+# such a transaction (never in a committed state), and the insert trigger skips while it
+# does; every other writer (and a batch written again with savepoints) is indexed by the
+# trigger as before. Either way the index changes in the transaction that stores the row.
+MIGRATION_FTS_AT_BATCH_END = """
+CREATE TABLE fts_deferred (
+    id INTEGER PRIMARY KEY CHECK (id = 1)
+);
+DROP TRIGGER [articles_ai];
+CREATE TRIGGER [articles_ai] AFTER INSERT ON [articles]
+WHEN NOT EXISTS (SELECT 1 FROM fts_deferred) BEGIN
+    INSERT INTO [articles_fts] (rowid, [headline], [summary], [body_text])
+    VALUES (new.rowid, new.[headline], new.[summary], new.[body_text]);
+END;
+"""
+
+
 Migration = str | Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[Migration] = [MIGRATION_1, MIGRATION_VIEWS_AND_CURSORS, MIGRATION_CRAWL_STATE,
                                MIGRATION_TEMPLATES, migration_author_key,
                                MIGRATION_COUNTS_WITHOUT_COPIES, MIGRATION_FRONTIER,
-                               MIGRATION_ADAPTIVE_FRONTIER]
+                               MIGRATION_ADAPTIVE_FRONTIER, migration_sketches,
+                               MIGRATION_FTS_AT_BATCH_END]
 
 
 def _statements(script: str) -> Iterator[str]:
@@ -520,6 +566,9 @@ class Store:
             self.path, timeout=busy_timeout_ms / 1000, check_same_thread=False
         )
         self._lock = threading.RLock()
+        self._flat = False   # inside batch(): nested transaction() opens no savepoint
+        # inside batch(): ids of the articles inserted, not yet in the full-text index
+        self._fts_pending: list[int] | None = None
         try:
             self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             self.conn.execute("PRAGMA journal_mode = WAL")  # readers never block the writer
@@ -550,16 +599,60 @@ class Store:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One atomic unit of writes: commit on success, roll back on any error.
 
-        Nested use (inside a caller's open transaction) becomes a savepoint.
+        Nested use (inside a caller's open transaction) becomes a savepoint, except inside
+        ``batch()``, where it is part of the batch's transaction.
         """
         with self._lock:
             if self.conn.in_transaction:
+                if self._flat:
+                    yield self.conn
+                    return
                 with self.db.atomic():
                     yield self.conn
                 return
             self.conn.execute("BEGIN IMMEDIATE")
             with self.conn:  # commits, or rolls back on exception
                 yield self.conn
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[sqlite3.Connection]:
+        """One transaction for many writes with no savepoint inside: the ``transaction()``
+        calls within it open none, so any error rolls the whole batch back (the caller
+        writes it again with savepoints to fail only the bad record, as
+        pipelines/batching.py does). Savepoints are what made a batch slow: FTS5 writes
+        its pending index data out as a new segment at every savepoint, so a savepoint per
+        article made a segment per article (bench/store.py).
+
+        The full-text index of the articles inserted in the batch is filled at its end, in
+        the same transaction, with one statement (MIGRATION_FTS_AT_BATCH_END): readers see
+        the rows and their index together, at the commit, as with the trigger. Inside a
+        batch, change articles' indexed columns only through ``upsert_article``."""
+        with self._lock:
+            if self.conn.in_transaction:
+                raise RuntimeError("Store.batch() inside an open transaction: open the batch "
+                                   "first, or use transaction()")
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._flat = True
+            self._fts_pending = []
+            try:
+                with self.conn:  # commits, or rolls back on exception
+                    self.conn.execute("INSERT INTO fts_deferred (id) VALUES (1)")
+                    yield self.conn
+                    self._index_pending()
+                    self.conn.execute("DELETE FROM fts_deferred")
+            finally:
+                self._flat = False
+                self._fts_pending = None
+
+    def _index_pending(self) -> None:
+        """Index the articles this batch inserted (the insert trigger skipped them)."""
+        ids, self._fts_pending = self._fts_pending, []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            self.conn.execute(
+                "INSERT INTO articles_fts (rowid, headline, summary, body_text)"
+                " SELECT id, headline, summary, body_text FROM articles"
+                f" WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
 
     def _one(self, sql: str, params: tuple | dict = ()) -> dict | None:
         cur = self.conn.cursor()
@@ -745,7 +838,13 @@ class Store:
                     values,
                 ).fetchone()[0]
                 result = "new"
+                if self._fts_pending is not None:   # batch(): indexed at its end
+                    self._fts_pending.append(article_id)
             else:
+                if self._fts_pending and row["id"] in self._fts_pending:
+                    # Inserted earlier in this batch and not indexed yet: index it now, so
+                    # the update trigger removes what is in the index.
+                    self._index_pending()
                 # A real UPDATE (not INSERT OR REPLACE): REPLACE deletes the old row without
                 # firing the delete trigger, leaving stale words in articles_fts.
                 article_id = row["id"]

@@ -229,6 +229,15 @@ TABLES: dict[str, Relation] = {
             "minhash": "The MinHash signature (binary).",
         },
     ),
+    "fts_deferred": Relation(
+        "Bookkeeping of the store pipeline's batches, empty outside one: while it holds its "
+        "row (inside a batch's transaction only), new articles are added to articles_fts at "
+        "the end of the batch, in the same transaction, instead of one by one by the insert "
+        "trigger.",
+        {
+            "id": "Always 1.",
+        },
+    ),
     "article_bands": Relation(
         "Locality-sensitive hashing bands of the MinHash signatures: articles sharing a "
         "(band, hash) are candidate near-copies.",
