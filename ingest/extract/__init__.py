@@ -216,17 +216,17 @@ def extract_page(page: ParsedPage, profile=None, *, fetched_at: datetime | str |
     provenance["byline"] = provenance["authors"] if byline else "none"
 
     tz = _profile_get(profile, "tzinfo")
-    published, provenance["published_at"] = fields.published_at(
-        root, md, url, now=now, default_tz=tz, head_el=head_el)
-    if (picked := from_profile("published_at")):
-        value = extract_date_from_text(picked[0], now=now, default_tz=tz)
-        if value:
-            published, provenance["published_at"] = value, "selector:sites.toml"
     modified, provenance["modified_at"] = fields.modified_at(md, now=now, default_tz=tz)
     if (picked := from_profile("modified_at")):
         value = extract_date_from_text(picked[0], now=now, default_tz=tz)
         if value:
             modified, provenance["modified_at"] = value, "selector:sites.toml"
+    published, provenance["published_at"] = fields.published_at(
+        root, md, url, now=now, default_tz=tz, head_el=head_el, modified=modified)
+    if (picked := from_profile("published_at")):
+        value = extract_date_from_text(picked[0], now=now, default_tz=tz)
+        if value:
+            published, provenance["published_at"] = value, "selector:sites.toml"
 
     sect, provenance["section"] = fields.section(root, md, head_el)
     if (picked := from_profile("section")):

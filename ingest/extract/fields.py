@@ -13,6 +13,7 @@ from w3lib.url import safe_url_string
 from ..items import Author
 from .byline import clean_author_name, dedupe_authors, parse_byline
 from .chrome import attribute_tokens
+from . import datecands
 from .dates import extract_date_from_text, parse_date
 from .keys import TRACKING_PARAMS, normalise_url, site_of  # noqa: F401 - re-exported
 from .metadata import PageMetadata, jsonld_text
@@ -630,82 +631,34 @@ PUBLISHED_META = ("article:published_time", "og:published_time", "published_time
                   "sailthru.date", "article.published", "cxenseparse:recs:publishtime")
 MODIFIED_META = ("article:modified_time", "og:updated_time", "modified_time", "datemodified",
                  "dcterms.modified", "last-modified", "article.updated")
-# class/id tokens of visible timestamps.
-DATE_TOKENS = frozenset(("date", "time", "published", "posted", "timestamp", "dateline",
-                         "pubdate", "post-date", "entry-date", "article-date", "meta",
-                         "datetime", "updated"))
-# Substrings without which class/id cannot hold a DATE_TOKENS token (a prefilter).
-DATE_HINTS = ("date", "time", "publish", "posted", "meta", "updated")
-URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?:/|[-_]|$)")
-DATE_TEXT_MAX_CHARS = 120
 
 
 def published_at(root, md: PageMetadata, url: str, *, now: datetime,
-                 default_tz: tzinfo | None, head_el) -> tuple[str | None, str]:
-    def parse(v):
-        return parse_date(v, now=now, default_tz=default_tz) if v else None
+                 default_tz: tzinfo | None, head_el,
+                 modified: str | None = None) -> tuple[str | None, str]:
+    """The publication time: every date the page states is a candidate, ranked
+    (``datecands``: source, label, position by the headline, agreement, plausibility
+    against ``modified``), not the first found."""
+    def by_byline():
+        return _date_by_byline(root, now=now, default_tz=default_tz)
 
-    value = parse(jsonld_text(md.jsonld("datePublished")))
-    if value:
-        return value, "json-ld"
-    for name in PUBLISHED_META:
-        for raw in md.meta_all(name):
-            value = parse(raw)
-            if value:
-                return value, f"meta:{name}"
-    for el in md.itemprops.get("datePublished", ()):
-        value = parse(el.get("datetime") or el.get("content") or element_text(el))
-        if value:
-            return value, "microdata"
-    value = parse(jsonld_text(md.jsonld("dateCreated")))
-    if value:
-        return value, "json-ld"
-    times = list(root.iter("time"))
-    for el in times:
-        if el.get("pubdate") is not None or "published" in attribute_tokens(el):
-            value = parse(el.get("datetime") or element_text(el))
-            if value:
-                return value, "time"
-    for el in times:
-        value = parse(el.get("datetime")) or parse(element_text(el))
-        if value:
-            return value, "time"
-    # A date in the URL is the publisher's own day for the article; text that merely looks
-    # like a date near the headline is a weaker sign (an event date, a related item's).
-    value = _url_date(url, parse)
-    if value:
-        return value, "url"
-    value = _visible_date(root, head_el, now=now, default_tz=default_tz)
-    if value:
-        return value, "heuristic:text"
-    return None, "none"
-
-
-_MONTHS = {m: i for i, m in enumerate(
-    "jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
-URL_DATE_NAMED = re.compile(r"/((?:19|20)\d{2})/(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
-                            r"[a-z]*/(0?[1-9]|[12]\d|3[01])(?:/|[-_]|$)", re.I)
-
-
-def _url_date(url: str, parse) -> str | None:
-    path = urlsplit(url).path
-    m = URL_DATE.search(path)
-    if m:
-        return parse(f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}")
-    m = URL_DATE_NAMED.search(path)
-    if m:
-        month = _MONTHS[m.group(2).lower()[:3]]
-        return parse(f"{m.group(1)}-{month:02d}-{int(m.group(3)):02d}")
-    return None
+    cands = datecands.date_candidates(root, md, url, now=now, default_tz=default_tz,
+                                      head_el=head_el, published_meta=PUBLISHED_META,
+                                      byline_date=by_byline)
+    best = datecands.pick_published(cands, modified)
+    if best is None:
+        return None, "none"
+    return best.value, best.source
 
 
 # Lines on either side of an unmarked byline line where its date-time line may sit.
 BYLINE_DATE_LINES = 2
 
 
-def _date_by_byline(root, *, now, default_tz) -> str | None:
-    """The lone date-time line beside an unmarked byline line (pages of divs): a line that
-    is only a date, within BYLINE_DATE_LINES of the byline, the nearer first, after before."""
+def _date_by_byline(root, *, now, default_tz):
+    """(value, element) of the lone date-time line beside an unmarked byline line (pages of
+    divs): a line that is only a date, within BYLINE_DATE_LINES of the byline, the nearer
+    first, after before; None without one."""
     lines = text_lines(root)
     at = byline_line(lines)
     if at is None:
@@ -717,38 +670,13 @@ def _date_by_byline(root, *, now, default_tz) -> str | None:
                 if len(text.split()) <= DATE_LINE_MAX_WORDS:
                     value = extract_date_from_text(text, now=now, default_tz=default_tz)
                     if value:
-                        return value
+                        return value, lines[i][0]
     return None
 
 
 # A line of at most this many words that holds a date is a timestamp line, not prose
 # ("Wednesday, Jul 2, 2025, 6:25 PM UTC" has 7).
 DATE_LINE_MAX_WORDS = 8
-
-
-def _visible_date(root, head_el, *, now, default_tz) -> str | None:
-    # Timestamp-marked short elements first, then short blocks right after the headline,
-    # then the date line beside an unmarked byline.
-    for el in root.xpath("//*[@class or @id]"):
-        if el.tag in ("html", "body"):
-            continue
-        hint = f"{el.get('class', '')} {el.get('id', '')}".lower()
-        if any(h in hint for h in DATE_HINTS) and attribute_tokens(el) & DATE_TOKENS:
-            text = element_text(el)
-            if text and len(text) <= DATE_TEXT_MAX_CHARS:
-                value = extract_date_from_text(text, now=now, default_tz=default_tz)
-                if value:
-                    return value
-    if head_el is not None:
-        for i, el in enumerate(head_el.itersiblings()):
-            if i >= 6:
-                break
-            text = element_text(el)
-            if text and len(text) <= DATE_TEXT_MAX_CHARS:
-                value = extract_date_from_text(text, now=now, default_tz=default_tz)
-                if value:
-                    return value
-    return _date_by_byline(root, now=now, default_tz=default_tz)
 
 
 def modified_at(md: PageMetadata, *, now, default_tz) -> tuple[str | None, str]:
