@@ -165,6 +165,15 @@ URL_DATE_NAMED = re.compile(r"/((?:19|20)\d{2})/(jan|feb|mar|apr|may|jun|jul|aug
                             r"dec)[a-z]*/(0?[1-9]|[12]\d|3[01])(?:/|[-_]|$)", re.I)
 
 
+# /news/29-10-2021, /newsroom/23-01-2022-title (day first: no site writes month-day-year
+# with dashes in a path that we have seen).
+URL_DATE_DAY_FIRST = re.compile(r"/(0?[1-9]|[12]\d|3[01])-(0?[1-9]|1[0-2])-((?:19|20)\d{2})"
+                                r"(?:/|[-_.]|$)")
+# /20211108-title, /news_20211108.html: eight digits standing alone as a date.
+URL_DATE_COMPACT = re.compile(r"(?<![\d])((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])"
+                              r"(?![\d])")
+
+
 def url_date(url: str) -> str | None:
     """'YYYY-MM-DD' from a date in the URL path (/2025/07/02/, /2025/jul/02/), or None."""
     path = urlsplit(url).path
@@ -174,6 +183,12 @@ def url_date(url: str) -> str | None:
     m = URL_DATE_NAMED.search(path)
     if m:
         return f"{m.group(1)}-{_MONTHS[m.group(2).lower()[:3]]:02d}-{int(m.group(3)):02d}"
+    m = URL_DATE_DAY_FIRST.search(path)
+    if m:
+        return f"{m.group(3)}-{int(m.group(2)):02d}-{int(m.group(1)):02d}"
+    m = URL_DATE_COMPACT.search(path)
+    if m:
+        return f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
     return None
 
 
@@ -478,7 +493,7 @@ def score_candidates(cands: list[DateCandidate], modified: str | None = None) ->
         others = len(kinds_by_day.get(c.day, set()) - {_family(c.kind)})
         if others:
             add(AGREEMENT_WEIGHT * min(others, MAX_AGREEMENT), "agreement")
-        if modified and c.day > modified[:10]:
+        if modified and c.day > _day_after(modified[:10]):
             add(AFTER_MODIFIED_WEIGHT, "after modified")
         c.score, c.why = s, why
 
@@ -527,8 +542,47 @@ def _family(kind: str) -> str:
 
 def pick_published(cands: list[DateCandidate], modified: str | None = None
                    ) -> DateCandidate | None:
-    """The best-scored candidate (the earliest collected among equals), or None."""
+    """The best-scored candidate (the earliest collected among equals), or None. Where
+    another candidate states the same instant in the publisher's own zone while the best
+    one says UTC ("22:04:00+00:00" in JSON-LD, "00:04:00+02:00" in a meta tag), the value
+    is the other's: the same time, with the offset the publisher printed (its own day)."""
     if not cands:
         return None
     score_candidates(cands, modified)
-    return max(cands, key=lambda c: (c.score, -c.order))
+    best = max(cands, key=lambda c: (c.score, -c.order))
+    if _offset_of(best.value) == 0:
+        instant = _instant(best.value)
+        for c in sorted(cands, key=lambda c: (-c.score, c.order)):
+            if c is not best and not c.elsewhere and c.kind not in ("url", "text-anywhere") \
+                    and _offset_of(c.value) not in (None, 0) and instant is not None and \
+                    _instant(c.value) is not None and \
+                    abs((_instant(c.value) - instant).total_seconds()) <= SAME_INSTANT_SECONDS:
+                return DateCandidate(**{**best.__dict__, "value": c.value,
+                                        "why": [*best.why, f"offset of {c.kind}"]})
+    return best
+
+
+# Two timestamps this close are one instant written twice (one rounded to the minute).
+SAME_INSTANT_SECONDS = 60
+
+
+def _instant(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _offset_of(value: str) -> int | None:
+    """The UTC offset of an ISO value in seconds, or None."""
+    d = _instant(value)
+    off = d.utcoffset() if d is not None else None
+    return None if off is None else int(off.total_seconds())
+
+
+def _day_after(day: str) -> str:
+    """The day after ``day`` (a date later by one day is one instant in another zone)."""
+    try:
+        return (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+    except ValueError:
+        return day
