@@ -215,6 +215,12 @@ _BY_LABEL = re.compile(
     r"^(?P<label>(?:[^\W\d_]+\s+){0,3}?)(?:by|von|par|por)\b\s*:?\s*(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL,
 )
+# "Author Jane Doe", "Autor Anna Schmidt": a label word without a colon, before a name of
+# two capitalised words or more (a one-word rest may be a surname: "Author" is no label then).
+_LEAD_LABEL = re.compile(
+    r"^(?i:author|authors|autor|autorin|auteur|byline)\s+(?P<rest>[A-ZÀ-Þ]\S*\s+[A-ZÀ-Þ].*)$",
+    re.DOTALL,
+)
 # "Author: A", "Authors: A and B", "Autor: A".
 _COLON_LABEL = re.compile(
     r"^(?P<label>[^\W\d_][^:]{0,30}):\s*(?P<rest>.+)$", re.DOTALL
@@ -339,6 +345,10 @@ def _parse_clause(clause: str, sites: frozenset[str]) -> list[Author]:
         if not segment:
             continue
         m = _BY_LABEL.match(segment)
+        if m and not m["rest"].strip(" :") and _is_by_label(m["label"]):
+            continue  # a label alone ("Written by", "Posted by:"): the name is printed apart
+        if m is None and (lead := _LEAD_LABEL.match(segment)):
+            segment = lead["rest"]  # "Author Jane Doe": the label word, then the name
         if m and m["rest"].strip() and _is_by_label(m["label"]):
             label = m["label"].strip()
             segment = m["rest"].strip()
@@ -541,6 +551,8 @@ def _valid_name(candidate: str, sites: frozenset[str]) -> str | None:
     words = _words(name)
     if not words or len(name.split()) > MAX_NAME_WORDS:
         return None
+    if "by" in words[1:]:
+        return None  # "Articles by Juliette", "Researched by": a credit line, not a name
     folded = _fold(name)
     if (
         folded in NON_PERSON_NAMES

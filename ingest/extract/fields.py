@@ -298,6 +298,10 @@ def visible_byline(root, head_el, deadline=None) -> tuple[str | None, object | N
     for el in byline_elements(root, deadline):
         el = _byline_line(el)
         text = spaced_text(el)
+        if _label_alone(text):
+            el, text = _with_name_beside(el, text)
+        if NOT_AUTHOR_CREDIT.match(text):
+            continue
         if 2 < len(text) <= BYLINE_MAX_CHARS and not _elsewhere(el):
             candidates.append((text, el))
     if candidates:
@@ -321,6 +325,10 @@ def visible_byline(root, head_el, deadline=None) -> tuple[str | None, object | N
                     break
                 if isinstance(n.tag, str) and BYLINE_PREFIX.match(t := spaced_text(n)) \
                         and len(t) <= BYLINE_MAX_CHARS:
+                    if _label_alone(t):
+                        n, t = _with_name_beside(n, t)
+                        if _label_alone(t):
+                            continue
                     lines.append((len(t), j, t, n))
             if lines:
                 _, _, text, node = min(lines)
@@ -355,6 +363,40 @@ def visible_byline(root, head_el, deadline=None) -> tuple[str | None, object | N
         el, text = lines[found]
         return text, el
     return None, None
+
+
+# Credit lines that name someone who did not write the article: a recipe's tester, a
+# medical or fact checker, an editor, a photographer ("Recipe tested by A", "Medically
+# reviewed by B", "Fact checked by C"). They sit in byline-marked boxes beside the byline.
+NOT_AUTHOR_CREDIT = re.compile(
+    r"^\s*(?:[\w-]+\s+){0,2}?(?:tested|reviewed|fact[- ]?checked|checked|edited|"
+    r"photographed|photographs|photos?|illustrated|illustrations?|styled|produced|"
+    r"how\s+we\s+reviewed)\b", re.I)
+
+
+def _label_alone(text: str) -> bool:
+    """ "Written by", "Posted by:", "By": a byline's label printed in an element of its own."""
+    m = BYLINE_PREFIX.match(text)
+    return bool(m) and not text[m.end():].strip(" :")
+
+
+def _with_name_beside(el, text):
+    """(element, text) of a byline whose label sits alone in ``el``: its parent when that
+    is short (the label and the name in one row), else the label with its next sibling's
+    text ("<p>Written by</p><p>Jane Doe</p>")."""
+    parent = el.getparent()
+    if parent is not None and parent.tag not in ("body", "html"):
+        whole = spaced_text(parent)
+        if len(whole) <= BYLINE_MAX_CHARS and not _label_alone(whole):
+            return parent, whole
+    sibling = el.getnext()
+    while sibling is not None and not isinstance(sibling.tag, str):
+        sibling = sibling.getnext()
+    if sibling is not None:
+        name = spaced_text(sibling)
+        if 0 < len(name) <= BYLINE_MAX_CHARS:
+            return el, f"{text.rstrip(' :')} {name}"
+    return el, text
 
 
 # An unmarked line is a byline only when this short: "By ..." sentences are longer.
@@ -592,6 +634,8 @@ def authors(root, md: PageMetadata, url: str, site_names, head_el, deadline=None
     has no structured authors.
     """
     byline_text, byline_el = visible_byline(root, head_el, deadline)
+    if byline_text and NOT_AUTHOR_CREDIT.match(byline_text):
+        byline_text, byline_el = None, None  # a tester's or reviewer's credit, no byline
     if byline_text:
         byline_text = _BYLINE_TAIL.sub("", byline_text) or byline_text
         byline_text = _without_trailing_date(byline_el, byline_text)
@@ -620,7 +664,73 @@ def authors(root, md: PageMetadata, url: str, site_names, head_el, deadline=None
                 found.extend(parse_byline(value, site_names=site_names))
         if found:
             return dedupe_authors(found), byline_text, f"meta:{name}"
+    found = corroborated_people(md, url, byline_text, site_names)
+    if found:
+        return found, byline_text, "corroborated"
     return [], byline_text, "none"
+
+
+# How many sources (JSON-LD author, author meta tags, the visible byline) must name a
+# person whom a filter alone ruled out, for the name to stand.
+CORROBORATING_SOURCES = 2
+
+
+def corroborated_people(md: PageMetadata, url: str, byline_text, site_names) -> list[Author]:
+    """People the name filters ruled out for one reason only, that the page bears out.
+
+    A personal site is named after its author ("Rick Steves" on ricksteves.com, "Sam
+    Bossley" on sam.bossley.com; a blog whose JSON-LD publisher is the Person who writes
+    it): the site-name rule, meant for "By The Verge", drops the author there. And a
+    JSON-LD Person may print its name in lower case ("kirstin boatto"), which the byline
+    parser drops as no name. Such a name stands where the page types it as a Person in
+    JSON-LD, or where CORROBORATING_SOURCES of its author sources name it; then in the
+    case the page prints it (a lower-case name is kept as written)."""
+    votes: dict[str, set] = {}
+    spelled: dict[str, str] = {}
+    typed: set = set()
+    urls: dict[str, str] = {}
+
+    def vote(name, source, person=False, link=None):
+        name = " ".join((name or "").split())
+        if not name or clean_author_name(name, site_names=site_names):
+            return  # a name the filters keep is no corroboration case (read already)
+        if clean_author_name(name) is None and clean_author_name(name.title()) is None:
+            return  # ruled out for more than the site's name or its case
+        key = _key(name)
+        votes.setdefault(key, set()).add(source)
+        spelled.setdefault(key, clean_author_name(name) or name)
+        if person:
+            typed.add(key)
+        if link:
+            urls.setdefault(key, link)
+
+    value = md.jsonld("author") or md.jsonld("creator")
+    for item in (value if isinstance(value, list) else [value] if value else []):
+        if isinstance(item, dict):
+            types = item.get("@type")
+            types = set(map(str, types if isinstance(types, list) else [types]))
+            if types & ORGANISATION_TYPES:
+                continue
+            link = item.get("url") if isinstance(item.get("url"), str) else None
+            vote(jsonld_text(item.get("name")), "json-ld", person="Person" in types,
+                 link=web_url(url, link))
+        elif isinstance(item, str):
+            vote(item, "json-ld")
+    for name in AUTHOR_META:
+        for meta_value in md.meta_all(name)[:3]:
+            if not meta_value.startswith("http"):
+                vote(meta_value, "meta")
+    if byline_text:
+        stripped = BYLINE_PREFIX.sub("", byline_text, count=1).strip(" :")
+        vote(stripped, "byline")
+    people = [Author(spelled[k], None, urls.get(k)) for k in votes
+              if k in typed or len(votes[k]) >= CORROBORATING_SOURCES]
+    return dedupe_authors([a for a in people if _person_name(a.name)])
+
+
+def _person_name(name: str) -> bool:
+    """Still a person's name by its shape: no digits, at most MAX_NAME_WORDS words."""
+    return not any(ch.isdigit() for ch in name) and 0 < len(name.split()) <= 5
 
 
 # ---------------------------------------------------------------- dates
