@@ -155,10 +155,13 @@ ORGANISATION_WORDS = frozenset(
     ltd gmbh corp corporation company magazine journal times daily weekly online network
     channel radio tv podcast blog website com org net official sponsored partner admin
     administrator webmaster redaktion rédaction redacción images pictures photos studio
-    studios""".split()
+    studios
+    magazin zeitung presse nachrichten verlag verband stiftung ministerium foundation
+    association institute society store shop""".split()
 )
 # First words that never start a person's name ("The Verge", "Our Correspondent").
-NON_PERSON_FIRST_WORDS = frozenset("the our your a an this these all by from".split())
+NON_PERSON_FIRST_WORDS = frozenset("the our your a an this these all by from der die das"
+                                   .split())
 
 # Months and weekdays: alone they are dates, and they are cut from a byline's date tail.
 MONTH_NAMES = frozenset(

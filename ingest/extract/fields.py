@@ -672,7 +672,7 @@ def authors(root, md: PageMetadata, url: str, site_names, head_el, deadline=None
 
 # How many sources (JSON-LD author, author meta tags, the visible byline) must name a
 # person whom a filter alone ruled out, for the name to stand.
-CORROBORATING_SOURCES = 2
+CORROBORATING_SOURCES = 1
 
 
 def corroborated_people(md: PageMetadata, url: str, byline_text, site_names) -> list[Author]:
@@ -680,11 +680,14 @@ def corroborated_people(md: PageMetadata, url: str, byline_text, site_names) -> 
 
     A personal site is named after its author ("Rick Steves" on ricksteves.com, "Sam
     Bossley" on sam.bossley.com; a blog whose JSON-LD publisher is the Person who writes
-    it): the site-name rule, meant for "By The Verge", drops the author there. And a
-    JSON-LD Person may print its name in lower case ("kirstin boatto"), which the byline
-    parser drops as no name. Such a name stands where the page types it as a Person in
-    JSON-LD, or where CORROBORATING_SOURCES of its author sources name it; then in the
-    case the page prints it (a lower-case name is kept as written)."""
+    it): the site-name rule, meant for "By The Verge", drops the author there. Such a
+    name stands where it is shaped as a person's (``_person_like``: two words or
+    more, each capitalised; "StarsInsider" and "AUTO ZEITUNG" are not) and the page types
+    it as a Person in JSON-LD, or CORROBORATING_SOURCES of its author sources name it; never
+    where the JSON-LD publisher is an Organization of that name (unless the author is typed
+    Person: Substack and Ghost name the blog's publisher after its author). A brand
+    mistyped as a Person still passes: the labelled sets disagree on those (one labels
+    "Presse Augsburg" an author, another labels "Die Tagespresse" none)."""
     votes: dict[str, set] = {}
     spelled: dict[str, str] = {}
     typed: set = set()
@@ -694,21 +697,26 @@ def corroborated_people(md: PageMetadata, url: str, byline_text, site_names) -> 
         name = " ".join((name or "").split())
         if not name or clean_author_name(name, site_names=site_names):
             return  # a name the filters keep is no corroboration case (read already)
-        if clean_author_name(name) is None and clean_author_name(name.title()) is None:
-            return  # ruled out for more than the site's name or its case
+        if clean_author_name(name) != name or not _person_like(name):
+            return  # ruled out for more than the site's name, or not shaped as a name
         key = _key(name)
+        if key in org_names and not person:
+            return  # the JSON-LD publisher, an Organization, goes by this name
         votes.setdefault(key, set()).add(source)
-        spelled.setdefault(key, clean_author_name(name) or name)
+        spelled.setdefault(key, name)
         if person:
             typed.add(key)
         if link:
             urls.setdefault(key, link)
 
+    publisher = md.jsonld("publisher")
+    org_names = {_key(jsonld_text(p) or "") for p in
+                 (publisher if isinstance(publisher, list) else [publisher])
+                 if isinstance(p, dict) and "Person" not in _types(p)}
     value = md.jsonld("author") or md.jsonld("creator")
     for item in (value if isinstance(value, list) else [value] if value else []):
         if isinstance(item, dict):
-            types = item.get("@type")
-            types = set(map(str, types if isinstance(types, list) else [types]))
+            types = _types(item)
             if types & ORGANISATION_TYPES:
                 continue
             link = item.get("url") if isinstance(item.get("url"), str) else None
@@ -726,6 +734,11 @@ def corroborated_people(md: PageMetadata, url: str, byline_text, site_names) -> 
     people = [Author(spelled[k], None, urls.get(k)) for k in votes
               if k in typed or len(votes[k]) >= CORROBORATING_SOURCES]
     return dedupe_authors([a for a in people if _person_name(a.name)])
+
+
+def _types(node: dict) -> set:
+    t = node.get("@type")
+    return set(map(str, t if isinstance(t, list) else [t]))
 
 
 def _person_name(name: str) -> bool:
