@@ -134,9 +134,12 @@ LABEL_WINDOW = 40
 # class/id tokens of visible timestamps.
 DATE_TOKENS = frozenset(("date", "time", "published", "posted", "timestamp", "dateline",
                          "pubdate", "post-date", "entry-date", "article-date", "meta",
-                         "datetime", "updated", "modified"))
+                         "datetime", "updated", "modified",
+                         # German and Spanish pages mark their dates in their own words
+                         "datum", "fecha"))
 # Substrings without which class/id cannot hold a DATE_TOKENS token (a prefilter).
-DATE_HINTS = ("date", "time", "publish", "posted", "meta", "updated", "modified")
+DATE_HINTS = ("date", "time", "publish", "posted", "meta", "updated", "modified", "datum",
+              "fecha")
 # Words and tokens that say which date a visible one is. Checked in the text before the
 # date (its own element and the text just before it) and in class/id/itemprop.
 UPDATED_WORDS = re.compile(
@@ -359,8 +362,31 @@ def _marked(col: _Collector, elements) -> None:
         seen += 1
         if seen > MAX_VISIBLE_CANDIDATES:
             break
-        value = extract_date_from_text(text, now=col.now, default_tz=col.tz)
-        col.add(value, "text-marked", "heuristic:text", el=el, label=label_of(el, text))
+        for value, label in text_dates(col, text, el):
+            col.add(value, "text-marked", "heuristic:text", el=el, label=label)
+
+
+_ANY_LABEL = re.compile(f"{UPDATED_WORDS.pattern}|{PUBLISHED_WORDS.pattern}", re.I)
+
+
+def text_dates(col, text: str, el) -> list[tuple[str, str | None]]:
+    """(value, label) of the dates in a short visible text. A text that prints two labels
+    ("Updated: 24.11.2021 Published: 19.11.2021") gives each label's date with its label;
+    else its first date, labelled by its words or its element's class."""
+    labels = list(_ANY_LABEL.finditer(text))
+    if len(labels) >= 2:
+        found = []
+        for k, m in enumerate(labels):
+            end = labels[k + 1].start() if k + 1 < len(labels) else len(text)
+            value = extract_date_from_text(text[m.start():end], now=col.now,
+                                           default_tz=col.tz)
+            if value:
+                found.append((value, "updated" if UPDATED_WORDS.fullmatch(m.group(0))
+                              else "published"))
+        if found:
+            return found
+    value = extract_date_from_text(text, now=col.now, default_tz=col.tz)
+    return [(value, label_of(el, text))] if value else []
 
 
 def _longer_than(el, limit: int) -> bool:
@@ -391,9 +417,8 @@ def _visible(col: _Collector) -> None:
                 break
             text = element_text(el)
             if text and len(text) <= DATE_TEXT_MAX_CHARS:
-                value = extract_date_from_text(text, now=col.now, default_tz=col.tz)
-                col.add(value, "text-headline", "heuristic:text", el=el,
-                        label=label_of(el, text))
+                for value, label in text_dates(col, text, el):
+                    col.add(value, "text-headline", "heuristic:text", el=el, label=label)
 
 
 def _lines(col: _Collector) -> None:
@@ -410,9 +435,9 @@ def _lines(col: _Collector) -> None:
         if head_line is None and col.head_el is not None and \
                 (el is col.head_el or _contains(el, col.head_el) or _contains(col.head_el, el)):
             head_line = i
-            for j, value, line_el, line_text in recent:
+            for j, dated, line_el in recent:
                 if j >= i - LINES_BEFORE_HEADLINE:
-                    _add_line(col, value, "text-line", line_el, line_text, above=True)
+                    _add_line(col, dated, "text-line", line_el, above=True)
             continue
         if head_line is not None and i > head_line + LINES_AFTER_HEADLINE and not anywhere:
             break
@@ -423,21 +448,25 @@ def _lines(col: _Collector) -> None:
             if not anywhere and head_line is None and col.head_el is None:
                 break
             continue
-        value = extract_date_from_text(text, now=col.now, default_tz=col.tz)
-        if not value:
+        dated = text_dates(col, text, el)
+        if not dated:
             continue
         if head_line is None:
-            recent = [*recent[-(LINES_BEFORE_HEADLINE - 1):], (i, value, el, text)] \
-                if LINES_BEFORE_HEADLINE > 1 else [(i, value, el, text)]
+            recent = [*recent[-(LINES_BEFORE_HEADLINE - 1):], (i, dated, el)] \
+                if LINES_BEFORE_HEADLINE > 1 else [(i, dated, el)]
             if col.head_el is not None and not anywhere:
                 continue  # kept until the headline's line shows whether it is just above
         seen += 1
-        _add_line(col, value, "text-line" if near else "text-anywhere", el, text)
+        _add_line(col, dated, "text-line" if near else "text-anywhere", el)
 
 
-def _add_line(col, value, kind, el, text, above=False) -> None:
-    col.add(value, kind, "heuristic:text", el=el, label=label_of(el, text))
-    c = col.found[-1]
+def _add_line(col, dated, kind, el, above=False) -> None:
+    for value, label in dated:
+        col.add(value, kind, "heuristic:text", el=el, label=label)
+        _place_line(col.found[-1], kind, above)
+
+
+def _place_line(c: DateCandidate, kind: str, above: bool) -> None:
     if kind == "text-line":
         c.near_headline = not above
         if above:
@@ -557,7 +586,7 @@ def pick_published(cands: list[DateCandidate], modified: str | None = None
                     and _offset_of(c.value) not in (None, 0) and instant is not None and \
                     _instant(c.value) is not None and \
                     abs((_instant(c.value) - instant).total_seconds()) <= SAME_INSTANT_SECONDS:
-                return DateCandidate(**{**best.__dict__, "value": c.value,
+                return DateCandidate(**{**best.__dict__, "value": c.value, "source": c.source,
                                         "why": [*best.why, f"offset of {c.kind}"]})
     return best
 
