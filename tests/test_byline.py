@@ -455,3 +455,10 @@ def test_a_brand_is_no_author_even_where_it_names_the_site():
     paper = "<meta property='og:site_name' content='Hildesheimer Presse'>" \
             "<meta name='author' content='Hildesheimer Presse'>"
     assert _article("", head=paper, url="https://hildesheimer-presse.test/a").authors == []
+
+
+def test_checkers_credited_in_a_byline_are_not_its_authors():
+    text = "By Jane Doe | Fact-checked by Frank Bass"
+    assert [a.name for a in parse_byline(text)] == ["Jane Doe"]
+    assert [a.name for a in parse_byline("By Jane Doe · Medically reviewed by Ann Lee, MD")] \
+        == ["Jane Doe"]

@@ -218,6 +218,10 @@ _BY_LABEL = re.compile(
     r"^(?P<label>(?:[^\W\d_]+\s+){0,3}?)(?:by|von|par|por)\b\s*:?\s*(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL,
 )
+# Credits in a byline for people who checked the article, not wrote it.
+_CHECKER_CREDIT = re.compile(
+    r"^(?:[^\W\d_]+\s+)?(?:reviewed|fact[- ]?checked|checked|tested|verified)\s+by\b",
+    re.IGNORECASE)
 # "Author Jane Doe", "Autor Anna Schmidt": a label word without a colon, before a name of
 # two capitalised words or more (a one-word rest may be a surname: "Author" is no label then).
 _LEAD_LABEL = re.compile(
@@ -347,6 +351,8 @@ def _parse_clause(clause: str, sites: frozenset[str]) -> list[Author]:
         segment = _clean_segment(raw)
         if not segment:
             continue
+        if _CHECKER_CREDIT.match(segment):
+            continue  # "Fact-checked by A", "Medically reviewed by B": not the writers
         m = _BY_LABEL.match(segment)
         if m and not m["rest"].strip(" :") and _is_by_label(m["label"]):
             continue  # a label alone ("Written by", "Posted by:"): the name is printed apart
