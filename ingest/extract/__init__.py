@@ -6,7 +6,8 @@
 page's kind, its record and its template fingerprints from that one tree. It never raises on a
 bad page: it returns what it found, and the validate pipeline decides whether that is an
 article. The cascade per field is structured data, then the site profile's selectors, then
-heuristics on the DOM; each field's source goes into ``provenance``.
+heuristics on the DOM (the publication date is ranked from every date the page states,
+``datecands``, before the profile's selector); each field's source goes into ``provenance``.
 """
 
 from __future__ import annotations
