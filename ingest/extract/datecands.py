@@ -120,6 +120,8 @@ NEAR_HEADLINE_ELEMENTS = 40
 MAX_VISIBLE_CANDIDATES = 60
 # A visible timestamp block is short.
 DATE_TEXT_MAX_CHARS = 120
+# Containers above the headline whose lines are read for its title block's date.
+LINE_SCOPE_LEVELS = 6
 # Lines of text around the headline's line that belong to its title block.
 LINES_BEFORE_HEADLINE = 2
 LINES_AFTER_HEADLINE = 12
@@ -304,7 +306,7 @@ def date_candidates(root, md: PageMetadata, url: str, *, now: datetime,
     """Every publication-date candidate the page states, in the order of the old cascade
     (which is the tie-break). ``published_meta`` are the meta names read;
     ``byline_date`` a callable giving (value, element) of the date line beside an unmarked
-    byline, or None (called only where the title block shows no date)."""
+    byline, or None (called only where nothing else gave a candidate)."""
     col = _Collector(root, head_el, now, default_tz)
     col.add(col.parse(jsonld_text(md.jsonld("datePublished"))), "jsonld-published", "json-ld")
     for name in published_meta:
@@ -334,7 +336,7 @@ def date_candidates(root, md: PageMetadata, url: str, *, now: datetime,
     _visible(col)
     if not any(in_title_block(c) for c in col.found):
         _lines(col)  # no marked date by the headline: its lines of text, read as printed
-    if byline_date is not None and not any(in_title_block(c) for c in col.found):
+    if byline_date is not None and not col.found:  # the last resort: it reads every line
         found = byline_date()
         if found:
             value, el = found
@@ -431,7 +433,17 @@ def _lines(col: _Collector) -> None:
     recent: list = []  # the last LINES_BEFORE_HEADLINE lines with a date, before the headline
     anywhere = not col.found
     seen = 0
-    for i, (el, text) in enumerate(iter_text_lines(col.root)):
+    scope = col.root
+    if col.head_el is not None and not anywhere:
+        # The title block sits in the headline's nearest containers: walking the lines from
+        # the top of a long page down to the headline costs more than all the rest.
+        scope = col.head_el
+        for _ in range(LINE_SCOPE_LEVELS):
+            parent = scope.getparent()
+            if parent is None or parent.tag in ("body", "html"):
+                break
+            scope = parent
+    for i, (el, text) in enumerate(iter_text_lines(scope)):
         if head_line is None and col.head_el is not None and \
                 (el is col.head_el or _contains(el, col.head_el) or _contains(col.head_el, el)):
             head_line = i
