@@ -394,3 +394,71 @@ def test_unmarked_line_is_a_byline_only_when_it_prints_a_person():
     assert byline_of("By Course or Type") == (None, [])
     assert byline_of("Von Anna Berger, Redakteurin") == ("Von Anna Berger, Redakteurin",
                                                          ["Anna Berger"])
+
+
+@pytest.mark.parametrize("text", ["Written by", "Posted by:", "By", "Researched by",
+                                  "Articles by Juliette"])
+def test_a_by_label_or_credit_alone_names_nobody(text):
+    assert parse_byline(text) == []
+
+
+def test_a_label_word_before_a_name_is_dropped():
+    assert [a.name for a in parse_byline("Author Isaiah Shelton")] == ["Isaiah Shelton"]
+    assert [a.name for a in parse_byline("Authors Jane Doe and John Roe")] == \
+        ["Jane Doe", "John Roe"]
+    # a one-word rest may be a surname: "Author" is no label then
+    assert [a.name for a in parse_byline("Author Venteur")] == ["Author Venteur"]
+
+
+def _article(body_top, *, head="", url="https://shop.test/blog/post"):
+    from ingest.extract import extract_article
+
+    html = (f"<html><head><title>Choosing a kettle</title>{head}</head><body>"
+            "<h1>Choosing a kettle</h1>" + body_top +
+            "<div class='content'><p>" + "A kettle should pour without dripping. " * 8 +
+            "</p></div></body></html>")
+    return extract_article(html, url, fetched_at="2025-06-01T00:00:00Z")
+
+
+def test_a_by_label_in_its_own_element_takes_the_name_printed_beside_it():
+    a = _article("<div class='x1'><p>Written by</p><p>Edzel Tabing</p></div>")
+    assert a.byline == "Written by Edzel Tabing"
+    assert [x.name for x in a.authors] == ["Edzel Tabing"]
+
+
+def test_a_testers_or_reviewers_credit_is_no_byline():
+    a = _article("<div class='author-box'>Recipe tested by "
+                 "<a href='/author/juliana-hale'>Juliana Hale</a></div>",
+                 head="<meta name='sailthru.author' content='Erin Hooker'>")
+    assert [x.name for x in a.authors] == ["Erin Hooker"]
+    assert a.byline is None
+
+
+def test_a_personal_site_named_after_its_author_keeps_the_author():
+    head = "<meta property='og:site_name' content='Karl Vossberg'>" \
+           "<meta name='author' content='Karl Vossberg'>"
+    a = _article("", head=head, url="https://karl-vossberg.test/2021/01/18/tools")
+    assert [x.name for x in a.authors] == ["Karl Vossberg"]
+
+
+def test_a_brand_is_no_author_even_where_it_names_the_site():
+    # the JSON-LD publisher is an Organization of that name; one word run together; an
+    # organisation word
+    org = ("<script type='application/ld+json'>{\"@type\": \"Article\", \"author\": "
+           "\"Quiet Bytes\", \"publisher\": {\"@type\": \"Organization\", "
+           "\"name\": \"Quiet Bytes\"}}</script><meta property='og:site_name' "
+           "content='Quiet Bytes'><meta name='author' content='Quiet Bytes'>")
+    assert _article("", head=org, url="https://quietbytes.test/a").authors == []
+    camel = "<meta property='og:site_name' content='StarsInsider'>" \
+            "<meta name='author' content='StarsInsider'>"
+    assert _article("", head=camel, url="https://starsinsider.test/a").authors == []
+    paper = "<meta property='og:site_name' content='Hildesheimer Presse'>" \
+            "<meta name='author' content='Hildesheimer Presse'>"
+    assert _article("", head=paper, url="https://hildesheimer-presse.test/a").authors == []
+
+
+def test_checkers_credited_in_a_byline_are_not_its_authors():
+    text = "By Jane Doe | Fact-checked by Frank Bass"
+    assert [a.name for a in parse_byline(text)] == ["Jane Doe"]
+    assert [a.name for a in parse_byline("By Jane Doe · Medically reviewed by Ann Lee, MD")] \
+        == ["Jane Doe"]

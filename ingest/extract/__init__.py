@@ -6,7 +6,8 @@
 page's kind, its record and its template fingerprints from that one tree. It never raises on a
 bad page: it returns what it found, and the validate pipeline decides whether that is an
 article. The cascade per field is structured data, then the site profile's selectors, then
-heuristics on the DOM; each field's source goes into ``provenance``.
+heuristics on the DOM (the publication date is ranked from every date the page states,
+``datecands``, before the profile's selector); each field's source goes into ``provenance``.
 """
 
 from __future__ import annotations
@@ -216,17 +217,17 @@ def extract_page(page: ParsedPage, profile=None, *, fetched_at: datetime | str |
     provenance["byline"] = provenance["authors"] if byline else "none"
 
     tz = _profile_get(profile, "tzinfo")
-    published, provenance["published_at"] = fields.published_at(
-        root, md, url, now=now, default_tz=tz, head_el=head_el)
-    if (picked := from_profile("published_at")):
-        value = extract_date_from_text(picked[0], now=now, default_tz=tz)
-        if value:
-            published, provenance["published_at"] = value, "selector:sites.toml"
     modified, provenance["modified_at"] = fields.modified_at(md, now=now, default_tz=tz)
     if (picked := from_profile("modified_at")):
         value = extract_date_from_text(picked[0], now=now, default_tz=tz)
         if value:
             modified, provenance["modified_at"] = value, "selector:sites.toml"
+    published, provenance["published_at"] = fields.published_at(
+        root, md, url, now=now, default_tz=tz, head_el=head_el, modified=modified)
+    if (picked := from_profile("published_at")):
+        value = extract_date_from_text(picked[0], now=now, default_tz=tz)
+        if value:
+            published, provenance["published_at"] = value, "selector:sites.toml"
 
     sect, provenance["section"] = fields.section(root, md, head_el)
     if (picked := from_profile("section")):

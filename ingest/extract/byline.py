@@ -155,10 +155,13 @@ ORGANISATION_WORDS = frozenset(
     ltd gmbh corp corporation company magazine journal times daily weekly online network
     channel radio tv podcast blog website com org net official sponsored partner admin
     administrator webmaster redaktion rédaction redacción images pictures photos studio
-    studios""".split()
+    studios
+    magazin zeitung presse nachrichten verlag verband stiftung ministerium foundation
+    association institute society store shop""".split()
 )
 # First words that never start a person's name ("The Verge", "Our Correspondent").
-NON_PERSON_FIRST_WORDS = frozenset("the our your a an this these all by from".split())
+NON_PERSON_FIRST_WORDS = frozenset("the our your a an this these all by from der die das"
+                                   .split())
 
 # Months and weekdays: alone they are dates, and they are cut from a byline's date tail.
 MONTH_NAMES = frozenset(
@@ -214,6 +217,16 @@ _SEGMENT_SPLIT = re.compile(r"\s*(?:\n|\||·|•|∙|‧|\s[-–—]\s|[–—])
 _BY_LABEL = re.compile(
     r"^(?P<label>(?:[^\W\d_]+\s+){0,3}?)(?:by|von|par|por)\b\s*:?\s*(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL,
+)
+# Credits in a byline for people who checked the article, not wrote it.
+_CHECKER_CREDIT = re.compile(
+    r"^(?:[^\W\d_]+\s+)?(?:reviewed|fact[- ]?checked|checked|tested|verified)\s+by\b",
+    re.IGNORECASE)
+# "Author Jane Doe", "Autor Anna Schmidt": a label word without a colon, before a name of
+# two capitalised words or more (a one-word rest may be a surname: "Author" is no label then).
+_LEAD_LABEL = re.compile(
+    r"^(?i:author|authors|autor|autorin|auteur|byline)\s+(?P<rest>[A-ZÀ-Þ]\S*\s+[A-ZÀ-Þ].*)$",
+    re.DOTALL,
 )
 # "Author: A", "Authors: A and B", "Autor: A".
 _COLON_LABEL = re.compile(
@@ -338,7 +351,13 @@ def _parse_clause(clause: str, sites: frozenset[str]) -> list[Author]:
         segment = _clean_segment(raw)
         if not segment:
             continue
+        if _CHECKER_CREDIT.match(segment):
+            continue  # "Fact-checked by A", "Medically reviewed by B": not the writers
         m = _BY_LABEL.match(segment)
+        if m and not m["rest"].strip(" :") and _is_by_label(m["label"]):
+            continue  # a label alone ("Written by", "Posted by:"): the name is printed apart
+        if m is None and (lead := _LEAD_LABEL.match(segment)):
+            segment = lead["rest"]  # "Author Jane Doe": the label word, then the name
         if m and m["rest"].strip() and _is_by_label(m["label"]):
             label = m["label"].strip()
             segment = m["rest"].strip()
@@ -541,6 +560,8 @@ def _valid_name(candidate: str, sites: frozenset[str]) -> str | None:
     words = _words(name)
     if not words or len(name.split()) > MAX_NAME_WORDS:
         return None
+    if "by" in words[1:]:
+        return None  # "Articles by Juliette", "Researched by": a credit line, not a name
     folded = _fold(name)
     if (
         folded in NON_PERSON_NAMES

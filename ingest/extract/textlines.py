@@ -24,7 +24,12 @@ _LEAF_BLOCKS = BLOCK_TAGS - {"br", "hr"}
 
 def text_lines(root, limit: int = MAX_LINES) -> list[tuple[object, str]]:
     """(element, text) of the leaf blocks of ``root`` that hold text, in document order."""
-    lines: list[tuple[object, str]] = []
+    return list(iter_text_lines(root, limit))
+
+
+def iter_text_lines(root, limit: int = MAX_LINES):
+    """``text_lines`` one at a time: a caller that needs the first few stops the walk."""
+    count = 0
     has_block = [False]  # per open block element: whether a block opened inside it
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, el in walker:
@@ -38,7 +43,7 @@ def text_lines(root, limit: int = MAX_LINES) -> list[tuple[object, str]]:
         if not has_block.pop():
             text = element_text(el)
             if text:
-                lines.append((el, text))
-                if len(lines) >= limit:
+                yield el, text
+                count += 1
+                if count >= limit:
                     break
-    return lines
