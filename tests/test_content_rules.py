@@ -43,6 +43,24 @@ def test_pull_quote_repeating_a_paragraph_keeps_the_paragraph_once():
     assert paras.count(line) == 1
 
 
+def test_pull_quote_repeating_one_sentence_of_a_paragraph_is_not_body():
+    """The category, not one markup: an <aside> (or a class naming a quote) that prints one
+    sentence of a later paragraph again, with or without quote marks."""
+    said = "Nobody should have to wait until 2030 for a fast connection"
+    para = f"The mayor defended the cost. {said}, she said. The vote was 31 to 9."
+    for box in (f"<aside><p>\u201c{said}\u201d</p></aside>",
+                f"<div class='story-callout'><p>{said}</p></div>"):
+        paras = body(f"{box}<p>{para}</p>")
+        assert para in paras
+        assert not any(p != para and said in p for p in paras), box
+
+
+def test_quote_that_repeats_nothing_stays_body():
+    quote = "We will finish the network on time and on budget, whatever it takes."
+    paras = body(f"<blockquote><p>{quote}</p></blockquote><p>Other. {PROSE}</p>")
+    assert quote in paras
+
+
 def test_paywalled_hidden_prose_is_kept_but_hidden_labels_are_not():
     paras = body(f"<div class='subscriber-only' style='display:none'><p>Behind the wall. {PROSE}"
                  f"</p></div><div style='display:none'><p class='byline'>By Ghost Writer</p>"

@@ -29,8 +29,10 @@ THRESHOLD = 0.5
 # The rules' drops that are certain, not a judgement the model improves on: the title block
 # and the headline itself, whole-line boilerplate ("Advertisement", "(Reporting by ...)"),
 # and a heading styled like the page's headline after the body began (the next article).
-# "teaser of the lead": the paragraph it repeats is kept, so dropping it loses no text.
-HARD_DROPS = frozenset(("before headline", "headline", "boilerplate", "teaser of the lead"))
+# "teaser of the lead" and "pull quote": the paragraph each repeats is kept, so dropping it
+# loses no text (a retrained model once kept a pull quote the rules had dropped).
+HARD_DROPS = frozenset(("before headline", "headline", "boilerplate", "teaser of the lead",
+                        "pull quote"))
 HARD_DROPS_AFTER = frozenset(("next article",))
 
 

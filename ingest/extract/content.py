@@ -419,10 +419,7 @@ def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
     in_ids = {id(b) for b in in_container}
     outside_texts = {b.text for b in blocks
                      if len(b.text) <= REPEATED_CHROME_MAX_CHARS and id(b) not in in_ids}
-    # A quote that repeats one of the article's paragraphs word for word is a pull quote.
-    quoted = {id(b) for b in inside if any(a.tag == "blockquote" for a in b.path[:4])}
-    para_texts = {b.text for b in inside if id(b) not in quoted}
-    pull_quotes = {id(b) for b in inside if id(b) in quoted and b.text in para_texts}
+    pull_quotes = _pull_quotes(in_container)
     # Everything up to and including the headline is the title block (section label,
     # kicker, the headline itself), not body text.
     start = 0
@@ -452,6 +449,9 @@ def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
                 (b.el.tag, b.el.get("class")) == headline_style:
             drop(b, "next article")
             break  # the next article of an endless-scroll page: a headline like ours
+        if id(b) in pull_quotes:
+            drop(b, "pull quote")
+            continue
         if b.chrome or (skip_box is not None and skip_box in b.path):
             drop(b, "chrome" if b.chrome else "inset box")
             continue
@@ -462,9 +462,6 @@ def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
                 drop(b, "after end marker")
                 continue
             resume_on = None
-        if id(b) in pull_quotes:
-            drop(b, "pull quote")
-            continue
         if t in seen or t in skip_texts or _is_byline_row(t, byline):
             drop(b, "repeat or byline")
             continue
@@ -517,6 +514,47 @@ def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
                 continue
         result.append(b)
     return result
+
+
+# A pull quote: a quote set in the article (under <blockquote>/<aside>/<figure> or an
+# element whose class names a quote: "pullquote", "quote-callout") that repeats the
+# article's own text, a whole paragraph or a sentence of one. Whether chrome marks reached it
+# (chrome.py lists "pullquote") or not, it is dropped as a pull quote: the paragraph it
+# repeats is kept, so no text is lost (a certain rule, hard under the learned model too).
+PULL_QUOTE_TAGS = frozenset(("blockquote", "aside", "figure"))
+PULL_QUOTE_CLASS = re.compile(r"pull|quote|callout|highlight", re.I)
+# How far up from a block its quote wrapper may be (<aside><div><p>).
+PULL_QUOTE_DEPTH = 4
+# Shorter repeats are labels ("Photo"), left to the repeat rules.
+PULL_QUOTE_MIN_CHARS = 20
+_QUOTE_MARKS = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e "
+
+
+def _is_quote_box(b: Block) -> bool:
+    for a in b.path[:PULL_QUOTE_DEPTH]:
+        if a.tag in PULL_QUOTE_TAGS:
+            return True
+        cls = a.get("class")
+        if cls and PULL_QUOTE_CLASS.search(cls):
+            return True
+    return False
+
+
+def _pull_quotes(in_container: list[Block]) -> set[int]:
+    """ids of the container's quote blocks whose text another paragraph of it holds."""
+    quotes = [b for b in in_container if b.kind == "para" and
+              len(b.text) >= PULL_QUOTE_MIN_CHARS and _is_quote_box(b)]
+    if not quotes:  # the common page: no quote box at all (cheap first)
+        return set()
+    quote_ids = {id(b) for b in quotes}
+    paras = [_key(b.text) for b in in_container if b.kind == "para" and not b.chrome
+             and id(b) not in quote_ids and len(b.text) >= PULL_QUOTE_MIN_CHARS]
+    found = set()
+    for b in quotes:
+        k = _key(b.text.strip(_QUOTE_MARKS))
+        if len(k) >= PULL_QUOTE_MIN_CHARS and any(k in p for p in paras):
+            found.add(id(b))
+    return found
 
 
 # A teaser of the lead sits among the body's first few blocks and is at least this long
