@@ -165,3 +165,16 @@ def test_pull_quotes_stay_dropped_whatever_the_model_scores():
     paras = [p for s in a.sections for p in s.paragraphs]
     assert sum(said in p for p in paras) == 1, paras
     assert paras[-1].startswith("Cables were")
+
+
+def test_a_kept_heading_whose_text_went_is_dropped_under_the_model():
+    """The rules' last step holds for the model's choice: a box title over nothing but a
+    dropped line ("Customer service" over a service note) is no section."""
+    prose = ("The work itself takes one day for most houses, and the inspector normally "
+             "visits within a week, after which the utility reconnects the meter. ")
+    html = (f"<html><head><title>Panel upgrades</title></head><body><article><h1>Panel upgrades</h1><p>{prose}</p><p>Then. {prose}</p>"
+            "<h3>Customer service</h3><p>Questions about your order? Our customer service team "
+            "answers calls from 8am to 6pm.</p></article></body></html>")
+    a = extract_article(html, "https://example.test/a", body_model=_KeepsEverything())
+    assert [s.heading for s in a.sections] == [None]
+    assert "Customer service" not in a.body_text

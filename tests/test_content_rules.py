@@ -125,3 +125,18 @@ def test_unclosed_button_before_the_article_does_not_take_it_away():
     a = extract_article(html, "https://news.example.test/a", fetched_at="2026-11-27T00:00:00Z")
     assert a.sections and a.sections[0].paragraphs[0] == PROSE.strip()
     assert "Menu" not in a.body_text
+
+
+def test_headline_printed_again_after_the_article_does_not_drop_the_body():
+    """Pages that print the headline again below the article (a share card, a "more stories"
+    teaser of itself) once lost the whole body as the "title block" before that repeat."""
+    html = ("<html><body><div class='entry-content'>"
+            f"<p>{PROSE}</p><p>Second. {PROSE}</p><p>Third. {PROSE}</p>"
+            "<div class='card'><h2>Council funds fibre</h2><p>Share this story.</p></div>"
+            "</div></body></html>")
+    head = "<meta property='og:title' content='Council funds fibre'>"
+    a = extract_article(html.replace("<html>", f"<html><head>{head}</head>"),
+                        "https://news.example.test/a", fetched_at="2026-11-27T00:00:00Z")
+    paras = [p for s in a.sections for p in s.paragraphs]
+    assert a.headline == "Council funds fibre"
+    assert paras[:3] == [PROSE.strip(), f"Second. {PROSE}".strip(), f"Third. {PROSE}".strip()]

@@ -81,7 +81,21 @@ class BodyModel:
                 break
             if s >= self.threshold and reason not in HARD_DROPS and not mf.is_hard_nav(b):
                 kept.append(b)
-        return kept
+        return without_empty_headings(kept)
+
+
+def without_empty_headings(kept):
+    """A kept heading with no text under it (the next kept block is a heading of its level
+    or above, or none) is dropped, as the rules' last step drops it: a box's title whose
+    text went ("Customer service" over a consent note) is no section."""
+    out = []
+    for i, b in enumerate(kept):
+        if b.kind == "heading":
+            nxt = kept[i + 1] if i + 1 < len(kept) else None
+            if nxt is None or nxt.kind == "heading" and nxt.level <= b.level:
+                continue
+        out.append(b)
+    return out
 
 
 @cache
