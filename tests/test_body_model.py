@@ -139,3 +139,42 @@ def test_model_bodies_of_the_golden_fixtures_are_the_hand_written_ones(page, url
     got = [{"heading": s.heading, "paragraphs": s.paragraphs} if hasattr(s, "heading") else s
            for s in record["sections"]]
     assert got == expected["sections"]
+
+
+class _KeepsEverything(body_model.BodyModel):
+    """A model that scores every block body: what stays dropped is the hard rules' doing."""
+
+    def __init__(self):  # no trees
+        self.threshold = body_model.THRESHOLD
+
+    def scores(self, blocks, rows):
+        return [1.0] * len(blocks)
+
+
+def test_pull_quotes_stay_dropped_whatever_the_model_scores():
+    said = "The best upgrade is the one you stop noticing after a week"
+    prose = ("A light bar sits on top of the monitor and shines down on the desk without "
+             "reflecting off the screen, and my eyes feel less tired at the end of the day. ")
+    html = (f"<html><body><article><h1>Desk upgrades</h1><p>{prose}</p>"
+            f"<blockquote class='pullquote'><p>{said}.</p></blockquote>"
+            f"<aside><p>\u201c{said}\u201d</p></aside>"
+            f"<p>Cables were the mess I looked at most. {said}. {prose}</p>"
+            f"</article></body></html>")
+    a = extract_article(html, "https://example.test/a", body_model=_KeepsEverything())
+    assert a.provenance["sections"] == "model"
+    paras = [p for s in a.sections for p in s.paragraphs]
+    assert sum(said in p for p in paras) == 1, paras
+    assert paras[-1].startswith("Cables were")
+
+
+def test_a_kept_heading_whose_text_went_is_dropped_under_the_model():
+    """The rules' last step holds for the model's choice: a box title over nothing but a
+    dropped line ("Customer service" over a service note) is no section."""
+    prose = ("The work itself takes one day for most houses, and the inspector normally "
+             "visits within a week, after which the utility reconnects the meter. ")
+    html = (f"<html><head><title>Panel upgrades</title></head><body><article><h1>Panel upgrades</h1><p>{prose}</p><p>Then. {prose}</p>"
+            "<h3>Customer service</h3><p>Questions about your order? Our customer service team "
+            "answers calls from 8am to 6pm.</p></article></body></html>")
+    a = extract_article(html, "https://example.test/a", body_model=_KeepsEverything())
+    assert [s.heading for s in a.sections] == [None]
+    assert "Customer service" not in a.body_text

@@ -43,6 +43,24 @@ def test_pull_quote_repeating_a_paragraph_keeps_the_paragraph_once():
     assert paras.count(line) == 1
 
 
+def test_pull_quote_repeating_one_sentence_of_a_paragraph_is_not_body():
+    """The category, not one markup: an <aside> (or a class naming a quote) that prints one
+    sentence of a later paragraph again, with or without quote marks."""
+    said = "Nobody should have to wait until 2030 for a fast connection"
+    para = f"The mayor defended the cost. {said}, she said. The vote was 31 to 9."
+    for box in (f"<aside><p>\u201c{said}\u201d</p></aside>",
+                f"<div class='story-callout'><p>{said}</p></div>"):
+        paras = body(f"{box}<p>{para}</p>")
+        assert para in paras
+        assert not any(p != para and said in p for p in paras), box
+
+
+def test_quote_that_repeats_nothing_stays_body():
+    quote = "We will finish the network on time and on budget, whatever it takes."
+    paras = body(f"<blockquote><p>{quote}</p></blockquote><p>Other. {PROSE}</p>")
+    assert quote in paras
+
+
 def test_paywalled_hidden_prose_is_kept_but_hidden_labels_are_not():
     paras = body(f"<div class='subscriber-only' style='display:none'><p>Behind the wall. {PROSE}"
                  f"</p></div><div style='display:none'><p class='byline'>By Ghost Writer</p>"
@@ -107,3 +125,18 @@ def test_unclosed_button_before_the_article_does_not_take_it_away():
     a = extract_article(html, "https://news.example.test/a", fetched_at="2026-11-27T00:00:00Z")
     assert a.sections and a.sections[0].paragraphs[0] == PROSE.strip()
     assert "Menu" not in a.body_text
+
+
+def test_headline_printed_again_after_the_article_does_not_drop_the_body():
+    """Pages that print the headline again below the article (a share card, a "more stories"
+    teaser of itself) once lost the whole body as the "title block" before that repeat."""
+    html = ("<html><body><div class='entry-content'>"
+            f"<p>{PROSE}</p><p>Second. {PROSE}</p><p>Third. {PROSE}</p>"
+            "<div class='card'><h2>Council funds fibre</h2><p>Share this story.</p></div>"
+            "</div></body></html>")
+    head = "<meta property='og:title' content='Council funds fibre'>"
+    a = extract_article(html.replace("<html>", f"<html><head>{head}</head>"),
+                        "https://news.example.test/a", fetched_at="2026-11-27T00:00:00Z")
+    paras = [p for s in a.sections for p in s.paragraphs]
+    assert a.headline == "Council funds fibre"
+    assert paras[:3] == [PROSE.strip(), f"Second. {PROSE}".strip(), f"Third. {PROSE}".strip()]

@@ -29,8 +29,10 @@ THRESHOLD = 0.5
 # The rules' drops that are certain, not a judgement the model improves on: the title block
 # and the headline itself, whole-line boilerplate ("Advertisement", "(Reporting by ...)"),
 # and a heading styled like the page's headline after the body began (the next article).
-# "teaser of the lead": the paragraph it repeats is kept, so dropping it loses no text.
-HARD_DROPS = frozenset(("before headline", "headline", "boilerplate", "teaser of the lead"))
+# "teaser of the lead" and "pull quote": the paragraph each repeats is kept, so dropping it
+# loses no text (a retrained model once kept a pull quote the rules had dropped).
+HARD_DROPS = frozenset(("before headline", "headline", "boilerplate", "teaser of the lead",
+                        "pull quote"))
 HARD_DROPS_AFTER = frozenset(("next article",))
 
 
@@ -79,7 +81,21 @@ class BodyModel:
                 break
             if s >= self.threshold and reason not in HARD_DROPS and not mf.is_hard_nav(b):
                 kept.append(b)
-        return kept
+        return without_empty_headings(kept)
+
+
+def without_empty_headings(kept):
+    """A kept heading with no text under it (the next kept block is a heading of its level
+    or above, or none) is dropped, as the rules' last step drops it: a box's title whose
+    text went ("Customer service" over a consent note) is no section."""
+    out = []
+    for i, b in enumerate(kept):
+        if b.kind == "heading":
+            nxt = kept[i + 1] if i + 1 < len(kept) else None
+            if nxt is None or nxt.kind == "heading" and nxt.level <= b.level:
+                continue
+        out.append(b)
+    return out
 
 
 @cache

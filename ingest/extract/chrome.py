@@ -145,6 +145,20 @@ def is_chrome(el, extra_tokens: frozenset = frozenset()) -> bool:
     return any(_token_is_chrome(t, extra_tokens) for t in raw)
 
 
+# Words that make a wrapper chrome whatever it holds: comment threads are long prose too.
+ALWAYS_CHROME_PARTS = frozenset(("comment", "comments", "disqus", "replies", "respond",
+                                 "discussion"))
+
+
+def is_named_chrome_only(el) -> bool:
+    """Chrome by its class/id words alone (not by tag, role, or as a figure caption), and not
+    a comment thread: the marks that a wrapper of the article can carry by mistake."""
+    if el.tag in CHROME_TAGS or el.tag in ("figure", "figcaption") or \
+            (el.get("role") or "").lower() in CHROME_ROLES:
+        return False
+    return not (attribute_tokens(el) & ALWAYS_CHROME_PARTS)
+
+
 FIGURE_TEXT_TAGS = ("blockquote", "table", "pre", "p")
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ..items import Section
+from . import chrome
 from .dates import extract_date_from_text
 from .text import BLOCK_TAGS, element_text, fold, link_text_length
 
@@ -67,6 +68,9 @@ BOILERPLATE = re.compile(
     # and appeal patterns are PROSE_CHROME's, behind a prefilter).
     | (photo(graph)?s?|images?|illustrations?|video)\s+(by|courtesy\s+of|credit)\b.{0,120}
     | (have|got)\s+a\s+(news\s+)?(tip|story(\s+idea)?|question|correction)\b.{0,250}(contact|e-?mail|write|reach|call|send)\b.{0,250}
+    # Customer-service notes and form consent text (service boxes beside the article).
+    | .{0,80}\b(questions|problems|issues)\s+(about|with)\s+(your|an?|the)\s+(order|subscription|delivery|account|appointment|invoice|bill|billing|payment|booking)s?\b.{0,250}\bcustomer\s+(service|support|care)\b.{0,250}
+    | by\s+(pressing|clicking|tapping|submitting|signing\s+up)\b.{0,80}\b(you|i)\s+(agree|consent)\b.{0,300}
     | (contact|e-?mail|reach)\s+(us|our\s+newsroom|the\s+(newsroom|author|reporter|writer|editors?))\s+(at|on|via)\b.{0,200}
     | (breaking\s+news|daily|weekly|morning|evening)\s+(emails?|alerts?|newsletters?|briefing)
     | subscribe(\s+(now|today|here))?
@@ -271,6 +275,10 @@ def iter_blocks(root) -> list[Block]:
 # A chrome-marked element that holds at least this share of the page's article text is the
 # article's wrapper with an unlucky class name, not chrome.
 PROTECT_SHARE = 0.6
+# ... and one chrome only by its class words that holds this many times the article text
+# found outside all chrome (and at least PROTECT_MIN_CHARS of it).
+PROTECT_RATIO = 2.0
+PROTECT_MIN_CHARS = 800
 
 
 def _path(el, memo: dict) -> tuple:
@@ -306,6 +314,16 @@ def mark_chrome(blocks: list[Block], root, is_chrome) -> None:
                 good[anc] = good.get(anc, 0) + n
     floor = PROTECT_SHARE * total
     active = {el for el in chrome_els if not (total and good.get(el, 0) >= floor)}
+    if active and total:
+        # A wrapper chrome only by its class words ("so-panel widget", "story social-share")
+        # that holds several times the article text left outside all chrome is the article
+        # (else a consent box or a customer-service note outside it is taken as the body).
+        outside = sum(len(b.text) for b in blocks if b.is_good and
+                      chrome_els.isdisjoint(b.path))
+        floor = max(PROTECT_MIN_CHARS, PROTECT_RATIO * outside)
+        named = getattr(is_chrome, "extra", ())  # a site profile's chrome stays chrome
+        active = {el for el in active if not (good.get(el, 0) >= floor and el not in named
+                                               and chrome.is_named_chrome_only(el))}
     for b in blocks:
         b.chrome = not active.isdisjoint(b.path)
 
@@ -373,6 +391,20 @@ CREDIT_SEPARATOR = re.compile(r"\s*[|/]\s*")
 CREDIT_MAX_PARTS = 3
 VIA_GETTY = re.compile(r"^.{0,120}\bvia\s+getty\s+images\.?$", re.I)
 CREDIT_MAX_CHARS = 160
+# A caption printed as a line of its own (no <figure>, no caption class) that ends with its
+# photo credit: the agency first as wire captions print it ("... REUTERS/Sam Hale",
+# "(AP Photo/Jo Lee)", "AFP/Getty Images"), or "Photo:"/"Foto:"/"Credit:" and a name with an
+# agency after a slash. Case matters: agencies in capitals, names capitalised (prose that
+# mentions "Reuters/Ipsos" ends otherwise). Only short blocks: a caption, not a paragraph.
+CAPTION_CREDIT_TAIL = re.compile(
+    r"""(?:
+      \((?:AP|AFP|EPA|Reuters|REUTERS)\s+Photo\s*/\s*[^()]{2,60}\)
+    | \b(?:REUTERS|AFP|EPA(?:-EFE)?|XINHUA|ANP|AAP|KYODO)\s*/\s*(?:[A-Z][\w.'\-]*\s?){1,4}
+      (?:/\s*(?:File|Pool|Illustration|Getty\s+Images))?
+    | \b(?:Photo|Photograph|Foto|Bild|Credit|Image)s?\s*:\s*[A-Z][^.!?:]{1,60}/\s*
+      (?:[A-Z][\w\-]*\s?){1,3}
+    )\.?\s*$""", re.X)
+CAPTION_MAX_CHARS = 250
 # A donation appeal: an ask and an address to the reader, in one short block.
 APPEAL_ASK = re.compile(r"donat|gift|support\s+us|become\s+a\s+(member|supporter)|membership",
                         re.I)
@@ -396,6 +428,8 @@ def is_boilerplate(text: str) -> bool:
             if 1 < len(parts) <= CREDIT_MAX_PARTS and parts[-1] in CREDIT_SOURCES or \
                     VIA_GETTY.match(text):
                 return True
+    if len(text) <= CAPTION_MAX_CHARS and "/" in text and CAPTION_CREDIT_TAIL.search(text):
+        return True
     return APPEAL_ASK.search(text) is not None and APPEAL.search(text) is not None
 
 
@@ -419,10 +453,7 @@ def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
     in_ids = {id(b) for b in in_container}
     outside_texts = {b.text for b in blocks
                      if len(b.text) <= REPEATED_CHROME_MAX_CHARS and id(b) not in in_ids}
-    # A quote that repeats one of the article's paragraphs word for word is a pull quote.
-    quoted = {id(b) for b in inside if any(a.tag == "blockquote" for a in b.path[:4])}
-    para_texts = {b.text for b in inside if id(b) not in quoted}
-    pull_quotes = {id(b) for b in inside if id(b) in quoted and b.text in para_texts}
+    pull_quotes = _pull_quotes(in_container)
     # Everything up to and including the headline is the title block (section label,
     # kicker, the headline itself), not body text.
     start = 0
@@ -438,6 +469,11 @@ def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
                 plain = i + 1
         else:
             start = plain or 0
+        if start and _good_chars(in_container[start:]) < \
+                TITLE_REPEAT_SHARE * _good_chars(in_container[:start]):
+            # The headline printed again after the article (a "more stories" card, a
+            # share box): what came before it is the article, not its title block.
+            start = 0
         start = _after_title_block(in_container, start, byline)
         for b in in_container[:start]:
             drop(b, "before headline")
@@ -452,6 +488,9 @@ def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
                 (b.el.tag, b.el.get("class")) == headline_style:
             drop(b, "next article")
             break  # the next article of an endless-scroll page: a headline like ours
+        if id(b) in pull_quotes:
+            drop(b, "pull quote")
+            continue
         if b.chrome or (skip_box is not None and skip_box in b.path):
             drop(b, "chrome" if b.chrome else "inset box")
             continue
@@ -462,9 +501,6 @@ def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
                 drop(b, "after end marker")
                 continue
             resume_on = None
-        if id(b) in pull_quotes:
-            drop(b, "pull quote")
-            continue
         if t in seen or t in skip_texts or _is_byline_row(t, byline):
             drop(b, "repeat or byline")
             continue
@@ -517,6 +553,58 @@ def body_blocks(blocks: list[Block], container, *, headline: str | None = None,
                 continue
         result.append(b)
     return result
+
+
+# A pull quote: a quote set in the article (under <blockquote>/<aside>/<figure> or an
+# element whose class names a quote: "pullquote", "quote-callout") that repeats the
+# article's own text, a whole paragraph or a sentence of one. Whether chrome marks reached it
+# (chrome.py lists "pullquote") or not, it is dropped as a pull quote: the paragraph it
+# repeats is kept, so no text is lost (a certain rule, hard under the learned model too).
+PULL_QUOTE_TAGS = frozenset(("blockquote", "aside", "figure"))
+PULL_QUOTE_CLASS = re.compile(r"pull|quote|callout|highlight", re.I)
+# How far up from a block its quote wrapper may be (<aside><div><p>).
+PULL_QUOTE_DEPTH = 4
+# Shorter repeats are labels ("Photo"), left to the repeat rules.
+PULL_QUOTE_MIN_CHARS = 20
+_QUOTE_MARKS = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e "
+
+
+def _is_quote_box(b: Block) -> bool:
+    for a in b.path[:PULL_QUOTE_DEPTH]:
+        if a.tag in PULL_QUOTE_TAGS:
+            return True
+        cls = a.get("class")
+        if cls and PULL_QUOTE_CLASS.search(cls):
+            return True
+    return False
+
+
+def _pull_quotes(in_container: list[Block]) -> set[int]:
+    """ids of the container's quote blocks whose text another paragraph of it holds."""
+    quotes = [b for b in in_container if b.kind == "para" and
+              len(b.text) >= PULL_QUOTE_MIN_CHARS and _is_quote_box(b)]
+    if not quotes:  # the common page: no quote box at all (cheap first)
+        return set()
+    quote_ids = {id(b) for b in quotes}
+    paras = [_key(b.text) for b in in_container if b.kind == "para" and not b.chrome
+             and id(b) not in quote_ids and len(b.text) >= PULL_QUOTE_MIN_CHARS]
+    found = set()
+    for b in quotes:
+        k = _key(b.text.strip(_QUOTE_MARKS))
+        if len(k) >= PULL_QUOTE_MIN_CHARS and any(k in p for p in paras):
+            found.add(id(b))
+    return found
+
+
+# A headline matched with less than this share of the article text after it than before it
+# (outside chrome) is the headline printed again below the article (a "more stories" card,
+# a share box), not the title: the body was once dropped whole as "before headline" there.
+# (Not a share of the whole: prose menus before a real title can outweigh the article.)
+TITLE_REPEAT_SHARE = 0.25
+
+
+def _good_chars(blocks: list[Block]) -> int:
+    return sum(len(b.text) for b in blocks if b.is_good and not b.chrome)
 
 
 # A teaser of the lead sits among the body's first few blocks and is at least this long
