@@ -462,3 +462,29 @@ def test_checkers_credited_in_a_byline_are_not_its_authors():
     assert [a.name for a in parse_byline(text)] == ["Jane Doe"]
     assert [a.name for a in parse_byline("By Jane Doe · Medically reviewed by Ann Lee, MD")] \
         == ["Jane Doe"]
+
+
+# "By" and a lower-case -ing word is a consent clause under a form, not a byline; capitalised
+# names ending in -ing are people.
+CONSENT_PAGE = """<html><head><title>Site</title></head><body><article>
+<h1>Council approves the new cycle lanes</h1>
+<form class="signup"><p>By pressing Submit you agree to our terms and privacy policy.</p>
+<button>Submit</button></form>
+<p>The council voted on Tuesday to build twelve kilometres of protected cycle lanes across
+the city centre, after a consultation that drew more than four thousand responses.</p>
+<p>Work starts in spring and is expected to take two years, the transport office said.</p>
+</article></body></html>"""
+
+
+@pytest.mark.parametrize("byline, authors", [
+    (None, []),
+    ("<p class='byline'>By Jane Manning</p>", ["Jane Manning"]),
+    ("<p>By Sterling Archer</p>", ["Sterling Archer"]),
+])
+def test_a_consent_clause_is_no_byline(byline, authors):
+    from ingest.extract import extract_article
+
+    html = CONSENT_PAGE.replace("</h1>", "</h1>" + (byline or ""))
+    article = extract_article(html, "https://news.example/cycle-lanes")
+    assert [a.name for a in article.authors] == authors
+    assert "pressing" not in (article.byline or "")

@@ -207,7 +207,12 @@ BYLINE_PREFIXES = ("author", "byline", "autor", "auteur")
 NOT_BYLINE_PREFIXES = ("authority", "authoriz", "authoris")
 # A visible byline is short; longer blocks with these tokens are author bios.
 BYLINE_MAX_CHARS = 200
-BYLINE_PREFIX = re.compile(r"^\s*(by|written\s+by|posted\s+by|words\s+by|von|par|por)\b", re.I)
+# "By" and a lower-case word in -ing opens a clause, not a byline: the consent line under a
+# form ("By pressing Submit you agree ...", "By clicking", "By signing up"). Names are
+# capitalised, so "By Sterling Archer" and "By Jane Manning" stay bylines (the lookahead is
+# case-sensitive inside the otherwise case-blind pattern).
+BYLINE_PREFIX = re.compile(r"^\s*(by|written\s+by|posted\s+by|words\s+by|von|par|por)\b"
+                           r"(?!\s+(?-i:[a-z]+ing)\b)", re.I)
 
 
 # Elements whose attributes hint at a byline that are looked at, at most. A real page marks
