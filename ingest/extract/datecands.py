@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from .chrome import attribute_tokens
 from .dates import extract_date_from_text, parse_date
 from .metadata import PageMetadata, jsonld_text
-from .text import element_text
+from .text import element_text, is_ancestor
 from .textlines import iter_text_lines
 
 __all__ = ["DateCandidate", "date_candidates", "pick_published", "score_candidates",
@@ -179,21 +179,23 @@ URL_DATE_COMPACT = re.compile(r"(?<![\d])((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|
                               r"(?![\d])")
 
 
+# Each URL date form and how its groups give (year, month, day).
+URL_DATE_FORMS = (
+    (URL_DATE, lambda m: (m.group(1), int(m.group(2)), int(m.group(3)))),
+    (URL_DATE_NAMED, lambda m: (m.group(1), _MONTHS[m.group(2).lower()[:3]], int(m.group(3)))),
+    (URL_DATE_DAY_FIRST, lambda m: (m.group(3), int(m.group(2)), int(m.group(1)))),
+    (URL_DATE_COMPACT, lambda m: (m.group(1), int(m.group(2)), int(m.group(3)))),
+)
+
+
 def url_date(url: str) -> str | None:
-    """'YYYY-MM-DD' from a date in the URL path (/2025/07/02/, /2025/jul/02/), or None."""
+    """'YYYY-MM-DD' from a date in the URL path (/2025/07/02/, /2025/jul/02/, /29-10-2021,
+    /20211108-), or None; the forms are tried in URL_DATE_FORMS's order."""
     path = urlsplit(url).path
-    m = URL_DATE.search(path)
-    if m:
-        return f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
-    m = URL_DATE_NAMED.search(path)
-    if m:
-        return f"{m.group(1)}-{_MONTHS[m.group(2).lower()[:3]]:02d}-{int(m.group(3)):02d}"
-    m = URL_DATE_DAY_FIRST.search(path)
-    if m:
-        return f"{m.group(3)}-{int(m.group(2)):02d}-{int(m.group(1)):02d}"
-    m = URL_DATE_COMPACT.search(path)
-    if m:
-        return f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
+    for pattern, parts in URL_DATE_FORMS:
+        if m := pattern.search(path):
+            year, month, day = parts(m)
+            return f"{year}-{month:02d}-{day:02d}"
     return None
 
 
@@ -445,7 +447,7 @@ def _lines(col: _Collector) -> None:
             scope = parent
     for i, (el, text) in enumerate(iter_text_lines(scope)):
         if head_line is None and col.head_el is not None and \
-                (el is col.head_el or _contains(el, col.head_el) or _contains(col.head_el, el)):
+                (el is col.head_el or is_ancestor(el, col.head_el) or is_ancestor(col.head_el, el)):
             head_line = i
             for j, dated, line_el in recent:
                 if j >= i - LINES_BEFORE_HEADLINE:
@@ -483,15 +485,6 @@ def _place_line(c: DateCandidate, kind: str, above: bool) -> None:
         c.near_headline = not above
         if above:
             c.after_headline = None  # just above the headline: a dateline, still the title
-
-
-def _contains(a, b) -> bool:
-    p = b.getparent()
-    while p is not None:
-        if p is a:
-            return True
-        p = p.getparent()
-    return False
 
 
 def score_candidates(cands: list[DateCandidate], modified: str | None = None) -> None:

@@ -17,7 +17,7 @@ from . import datecands
 from .dates import extract_date_from_text, parse_date
 from .keys import TRACKING_PARAMS, normalise_url, site_of  # noqa: F401 - re-exported
 from .metadata import PageMetadata, jsonld_text
-from .text import BLOCK_TAGS, element_text, fold
+from .text import BLOCK_TAGS, element_text, fold, is_ancestor
 from .textlines import text_lines
 
 # ---------------------------------------------------------------- URL, site, canonical
@@ -247,18 +247,9 @@ def byline_elements(root, deadline=None):
                     for t in tokens):
             # Found elements are disjoint and in document order: only the last one can
             # hold ``el``.
-            if not found or not _is_ancestor(found[-1], el):
+            if not found or not is_ancestor(found[-1], el):
                 found.append(el)
     return found
-
-
-def _is_ancestor(a, el) -> bool:
-    p = el.getparent()
-    while p is not None:
-        if p is a:
-            return True
-        p = p.getparent()
-    return False
 
 
 # Ancestors that put a byline in another article's teaser, not ours.

@@ -107,3 +107,13 @@ def element_text(el) -> str:
 def link_text_length(el) -> int:
     """Characters of ``el``'s text that sit inside links (for link density)."""
     return sum(len(fold("".join(a.itertext()))) for a in el.iter("a"))
+
+
+def is_ancestor(a, el) -> bool:
+    """True when ``a`` holds ``el`` (``el`` itself excluded)."""
+    p = el.getparent()
+    while p is not None:
+        if p is a:
+            return True
+        p = p.getparent()
+    return False
