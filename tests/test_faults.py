@@ -92,13 +92,31 @@ def test_crawl_finishes(faulty_crawl):
     ("fault/gzip-bomb", "error", "exceeded DOWNLOAD_MAXSIZE"),
     ("fault/pdf", "skipped", "not HTML"),
     ("fault/explode", "error", "pipeline error: RuntimeError: injected pipeline fault"),
-    (f"fault/loop/a?n={REDIRECT_MAX_TIMES // 2}", "error", "max redirections reached"),
-    (f"fault/loop/self?n={REDIRECT_MAX_TIMES}", "error", "max redirections reached"),
 ])
 def test_each_failure_recorded_with_reason(faulty_crawl, path, outcome, reason):
     row = page(faulty_crawl, path)
     assert row["outcome"] == outcome, row
     assert reason in (row["reason"] or ""), row
+
+
+def loop_page(crawl, start):
+    """The row of the redirect loop begun at fault/loop/START: recorded under the URL of its
+    last hop, whose ?n= is the server's hit count for that path, which a hop retried after a
+    timeout (a loaded machine) moves on; so the row is found by prefix, and there is one."""
+    rows = crawl["con"].execute(
+        "select * from pages where url like ? and reason like '%max redirections%'",
+        (crawl["base"] + "fault/loop/%",)).fetchall()
+    ends = {"a": ("fault/loop/a?", "fault/loop/b?"), "self": ("fault/loop/self?",)}[start]
+    mine = [dict(r) for r in rows if r["url"][len(crawl["base"]):].startswith(ends)]
+    assert len(mine) == 1, [dict(r) for r in rows]
+    return mine[0]
+
+
+@pytest.mark.parametrize("start", ["a", "self"])
+def test_redirect_loop_recorded_at_the_limit(faulty_crawl, start):
+    row = loop_page(faulty_crawl, start)
+    assert row["outcome"] == "error", row
+    assert "max redirections reached" in (row["reason"] or ""), row
 
 
 def test_503_with_retry_after_recorded_or_recovered(retry_after_crawl):
@@ -125,8 +143,11 @@ def test_retries_stay_within_limits(faulty_crawl):
     # Twisted's connection pool itself retries once when a *reused* connection is reset
     # before the response starts, so each of our attempts may reach the server twice.
     assert attempts <= hits["/fault/reset"] <= 2 * attempts
-    assert hits["/fault/loop/self"] == REDIRECT_MAX_TIMES + 1
-    assert hits["/fault/loop/a"] + hits["/fault/loop/b"] == REDIRECT_MAX_TIMES + 1
+    # A loop is REDIRECT_MAX_TIMES + 1 requests; a hop that times out on a loaded machine is
+    # retried like any other request, so each hop may be asked for up to `attempts` times.
+    hops = REDIRECT_MAX_TIMES + 1
+    assert hops <= hits["/fault/loop/self"] <= hops * attempts
+    assert hops <= hits["/fault/loop/a"] + hits["/fault/loop/b"] <= hops * attempts
     for path in ("/fault/gzip-bomb", "/fault/pdf", "/article/0.html"):
         assert hits[path] == 1, path
 
